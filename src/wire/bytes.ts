@@ -1,0 +1,66 @@
+/**
+ * Byte helpers that use Node's Buffer where it exists (pooled allocation, fast UTF-8) and plain
+ * Uint8Array + TextEncoder in the browser, so the wire layer runs in both unchanged.
+ */
+
+interface NodeBuf extends Uint8Array {
+  write(s: string, offset: number, enc: 'utf8'): number;
+  toString(enc: 'utf8', start?: number, end?: number): string;
+}
+interface NodeBufferStatic {
+  allocUnsafe(size: number): NodeBuf;
+  byteLength(s: string, enc: 'utf8'): number;
+  from(u: ArrayBufferLike, offset: number, length: number): NodeBuf;
+  isBuffer(u: unknown): u is NodeBuf;
+}
+
+const NodeBuffer = (globalThis as { Buffer?: NodeBufferStatic }).Buffer;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+
+/** A Buffer view of `u` without copying (Node only); `u` itself when it already is one. */
+function asBuffer(B: NodeBufferStatic, u: Uint8Array): NodeBuf {
+  return B.isBuffer(u) ? u : B.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/** Uninitialised bytes of the given length (pooled on Node). */
+export function allocBytes(size: number): Uint8Array {
+  return NodeBuffer ? NodeBuffer.allocUnsafe(size) : new Uint8Array(size);
+}
+
+/** Number of bytes `s` takes in UTF-8. */
+export function utf8Length(s: string): number {
+  return NodeBuffer ? NodeBuffer.byteLength(s, 'utf8') : encoder.encode(s).length;
+}
+
+/** Writes `s` as UTF-8 at `offset`; returns the bytes written. */
+export function utf8Write(target: Uint8Array, s: string, offset: number): number {
+  if (NodeBuffer) return asBuffer(NodeBuffer, target).write(s, offset, 'utf8');
+  return encoder.encodeInto(s, target.subarray(offset)).written;
+}
+
+/** UTF-8 bytes of `s`. */
+export function utf8Encode(s: string): Uint8Array {
+  if (!NodeBuffer) return encoder.encode(s);
+  const out = NodeBuffer.allocUnsafe(NodeBuffer.byteLength(s, 'utf8'));
+  out.write(s, 0, 'utf8');
+  return out;
+}
+
+/** Decodes `bytes[start, end)` as UTF-8. */
+export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  if (NodeBuffer) return asBuffer(NodeBuffer, bytes).toString('utf8', start, end);
+  return decoder.decode(bytes.subarray(start, end));
+}
+
+/** Concatenates chunks into one array (no copy when there is only one). */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = allocBytes(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
