@@ -3,17 +3,10 @@
  * Uint8Array + TextEncoder in the browser, so the wire layer runs in both unchanged.
  */
 
-interface NodeBuf extends Uint8Array {
-  write(s: string, offset: number, enc: 'utf8'): number;
-  toString(enc: 'utf8', start?: number, end?: number): string;
-}
-interface NodeBufferStatic {
-  allocUnsafe(size: number): NodeBuf;
-  byteLength(s: string, enc: 'utf8'): number;
-  from(u: ArrayBufferLike, offset: number, length: number): NodeBuf;
-  isBuffer(u: unknown): u is NodeBuf;
-}
+type NodeBuf = Buffer;
+type NodeBufferStatic = typeof Buffer;
 
+// Looked up on globalThis so the browser bundle carries no reference to Node's Buffer.
 const NodeBuffer = (globalThis as { Buffer?: NodeBufferStatic }).Buffer;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');

@@ -42,3 +42,10 @@ export class ProtocolError extends SwitchyardError {
     super(code, detail ? `${ProtocolErrorCodes[code]}: ${detail}` : ProtocolErrorCodes[code]);
   }
 }
+
+/** Configuration that cannot work: raised at start-up, before anything listens. */
+export class ConfigError extends SwitchyardError {
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
+}

@@ -1,0 +1,174 @@
+import type { Logger } from 'pino';
+import { defaultLogger, Gateway, type GatewayAddresses, type GatewayOptions, type Group } from '../gateway/index.js';
+import { ConfigError, RouteDictionary } from '../wire/index.js';
+import type { Component } from './component.js';
+import { afterFilter, beforeFilter, type Filter } from './filters.js';
+import type { HandlerContext } from './handler-context.js';
+import { HandlerRegistry, type HandlerOptions } from './handler-registry.js';
+import { LocalDispatcher } from './local-dispatcher.js';
+import { Scheduler } from './scheduler.js';
+
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  /** This server's id, unique in the cluster. Default "1". */
+  serverId?: string;
+  /** Runs a gateway in this process with these options; omitted = no client acceptors. */
+  gateway?: Omit<GatewayOptions, 'serverId' | 'logger'>;
+  /** Most ms a graceful stop may take before the process exits anyway. Default 10000. */
+  shutdownTimeoutMs?: number;
+  logger?: Logger;
+}
+
+type AppState = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
+
+/**
+ * An application: handlers, filters, components, the scheduler, and (in a frontend) the gateway.
+ * One process may hold several; nothing here is global.
+ */
+export class Application {
+  readonly serverId: string;
+  readonly logger: Logger;
+  readonly scheduler: Scheduler;
+  readonly #registry = new HandlerRegistry();
+  readonly #filters: Filter[] = [];
+  readonly #components: Component[] = [];
+  readonly #options: AppOptions;
+  #gateway: Gateway | undefined;
+  #state: AppState = 'new';
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: AppOptions = {}) {
+    this.#options = options;
+    this.serverId = options.serverId ?? '1';
+    this.logger = options.logger ?? defaultLogger(`server-${this.serverId}`);
+    this.scheduler = new Scheduler((err, key) => this.logger.error({ err, key }, 'scheduled job failed'));
+  }
+
+  /** The gateway, once started (frontend servers only). */
+  get gateway(): Gateway {
+    if (!this.#gateway) throw new ConfigError('this application has no gateway (set options.gateway) or has not started');
+    return this.#gateway;
+  }
+
+  /** Registers a handler object: each method becomes route `service.method`. */
+  handler(service: string, handler: object, options?: HandlerOptions): this {
+    this.#assertNotStarted('handler');
+    this.#registry.register(service, handler, options);
+    return this;
+  }
+
+  /** Adds a filter around every handler; the first added is outermost. */
+  use(filter: Filter): this {
+    this.#assertNotStarted('use');
+    this.#filters.push(filter);
+    return this;
+  }
+
+  /** Runs `fn` before every handler; it throws to refuse the call. */
+  before(fn: (ctx: HandlerContext, body: unknown) => void | Promise<void>): this {
+    return this.use(beforeFilter(fn));
+  }
+
+  /** Runs `fn` after every handler with its result or error. */
+  after(fn: (ctx: HandlerContext, result: unknown, error: unknown) => void): this {
+    return this.use(afterFilter(fn));
+  }
+
+  /** Adds a component; its hooks run with the application's lifecycle. */
+  component(c: Component): this {
+    this.#assertNotStarted('component');
+    this.#components.push(c);
+    return this;
+  }
+
+  /** A group on this server's gateway, created on first use. */
+  group(name: string): Group {
+    return this.gateway.group(name);
+  }
+
+  /** The routes this application serves. */
+  get routes(): string[] {
+    return [...this.#registry.routes.keys()];
+  }
+
+  /** Starts components, then the gateway; resolves with the gateway's addresses (if any). */
+  async start(): Promise<GatewayAddresses> {
+    this.#assertNotStarted('start');
+    this.#state = 'starting';
+    this.#registry.applyFilters(this.#filters);
+    for (const c of this.#components) await c.start?.(this);
+    let addresses: GatewayAddresses = {};
+    if (this.#options.gateway) {
+      const dictionary = this.#dictionary(this.#options.gateway.dictionary);
+      const dispatcher = new LocalDispatcher(this.#registry, this.scheduler, this.logger);
+      this.#gateway = new Gateway({ ...this.#options.gateway, dictionary, serverId: this.serverId, logger: this.logger }, dispatcher);
+      addresses = await this.#gateway.start();
+    }
+    for (const c of this.#components) await c.afterStart?.(this);
+    this.#state = 'started';
+    return addresses;
+  }
+
+  /** Route codes: those given, then every other route numbered after the highest. */
+  #dictionary(given: RouteDictionary | undefined): RouteDictionary {
+    const dict = new RouteDictionary(given ? Object.entries(given.toJSON()) : []);
+    let next = Math.max(0, ...Object.values(dict.toJSON())) + 1;
+    for (const route of this.#registry.routes.keys()) if (dict.codeOf(route) === undefined) dict.add(route, next++);
+    return dict;
+  }
+
+  /**
+   * Stops gracefully: components' beforeShutdown, the gateway (kicking clients with `reason`),
+   * timers, then components' shutdown. Safe to call more than once.
+   */
+  stop(reason?: string): Promise<void> {
+    this.#stopping ??= this.#stop(reason);
+    return this.#stopping;
+  }
+
+  async #stop(reason: string | undefined): Promise<void> {
+    this.#state = 'stopping';
+    const reversed = [...this.#components].reverse();
+    for (const c of reversed) await this.#safely(c, 'beforeShutdown', () => c.beforeShutdown?.(this));
+    await this.#gateway?.close(reason);
+    this.scheduler.clearTimers();
+    for (const c of reversed) await this.#safely(c, 'shutdown', () => c.shutdown?.(this));
+    this.#state = 'stopped';
+  }
+
+  async #safely(c: Component, hook: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.logger.error({ err, component: c.name, hook }, 'component hook failed during shutdown');
+    }
+  }
+
+  /** Stops on SIGINT/SIGTERM and exits; exits with 1 if the stop outlasts `shutdownTimeoutMs`. */
+  stopOnSignals(): this {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      this.logger.info({ signal }, 'stopping');
+      const timer = setTimeout(() => process.exit(1), this.#options.shutdownTimeoutMs ?? 10_000);
+      timer.unref();
+      this.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          this.logger.error({ err }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return this;
+  }
+
+  #assertNotStarted(what: string): void {
+    if (this.#state !== 'new') throw new ConfigError(`app.${what}() must be called before start()`);
+  }
+}
+
+/** Creates an application; see {@link AppOptions}. */
+export function createApp(options?: AppOptions): Application {
+  return new Application(options);
+}

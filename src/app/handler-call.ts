@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { Session } from '../gateway/index.js';
+import type { Extra } from '../rpc/call.js';
+import { RpcError } from '../rpc/errors.js';
+import { MessageType, ProtocolError, type Message } from '../wire/index.js';
+import type { HandlerContext } from './handler-context.js';
+import type { RouteEntry } from './handler-registry.js';
+import type { Job } from './scheduler.js';
+
+/**
+ * One request or notify on its way through a handler: the scheduler's job and the handler's
+ * context in one object, so a message costs one allocation here.
+ */
+export class HandlerCall implements Job, HandlerContext {
+  readonly route: string;
+  readonly session: Session;
+  readonly isRequest: boolean;
+  readonly #id: number;
+  readonly #body: Uint8Array;
+  readonly #entry: RouteEntry;
+  readonly #logger: Logger;
+  #extra: Extra | undefined;
+
+  constructor(session: Session, message: Message, entry: RouteEntry, logger: Logger) {
+    this.session = session;
+    this.route = message.route;
+    this.isRequest = message.type === MessageType.Request;
+    this.#id = message.id;
+    this.#body = message.body;
+    this.#entry = entry;
+    this.#logger = logger;
+  }
+
+  get extra(): Extra {
+    if (!this.#extra) {
+      this.#extra = { sessionId: this.session.id };
+      if (this.session.uid !== undefined) this.#extra.uid = this.session.uid;
+    }
+    return this.#extra;
+  }
+
+  push(route: string, body: unknown): boolean {
+    return this.session.push(route, body);
+  }
+
+  /** Decodes the body, runs the handler chain, and answers; never throws. */
+  run(): unknown {
+    let result: unknown;
+    try {
+      result = this.#entry.run(this, this.#entry.decode(this.#body));
+    } catch (err) {
+      this.#fail(err);
+      return undefined;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (v: unknown) => this.#succeed(v),
+        (err: unknown) => this.#fail(err),
+      );
+    }
+    this.#succeed(result);
+    return undefined;
+  }
+
+  #succeed(value: unknown): void {
+    if (!this.isRequest) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#entry.encode(value);
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    this.session.respond(this.#id, bytes);
+  }
+
+  #fail(err: unknown): void {
+    const rpcErr = err instanceof ProtocolError ? new RpcError('bad_payload', err.message) : RpcError.from(err);
+    if (rpcErr.code === 'internal') this.#logger.error({ err, route: this.route, session: this.session.id }, 'handler failed');
+    else this.#logger.debug({ err: rpcErr, route: this.route }, 'handler refused the call');
+    if (this.isRequest) this.session.respondError(this.#id, rpcErr);
+  }
+}

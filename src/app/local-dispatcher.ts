@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { Dispatcher, Session } from '../gateway/index.js';
+import { RpcError } from '../rpc/errors.js';
+import { MessageType, type Message } from '../wire/index.js';
+import { HandlerCall } from './handler-call.js';
+import type { HandlerRegistry } from './handler-registry.js';
+import type { Scheduler } from './scheduler.js';
+
+/**
+ * Runs client messages on this process's handlers: looks the route up, and queues the call on its
+ * scheduler key (the session by default) so a session's calls run in order, one at a time.
+ */
+export class LocalDispatcher implements Dispatcher {
+  readonly #registry: HandlerRegistry;
+  readonly #scheduler: Scheduler;
+  readonly #logger: Logger;
+
+  constructor(registry: HandlerRegistry, scheduler: Scheduler, logger: Logger) {
+    this.#registry = registry;
+    this.#scheduler = scheduler;
+    this.#logger = logger;
+  }
+
+  isPublic(route: string): boolean {
+    return this.#registry.get(route)?.public ?? false;
+  }
+
+  dispatch(session: Session, message: Message): void {
+    const entry = this.#registry.get(message.route);
+    if (!entry) {
+      this.#logger.debug({ route: message.route, session: session.id }, 'unknown route');
+      if (message.type === MessageType.Request) {
+        session.respondError(message.id, new RpcError('not_found', `no handler for route ${JSON.stringify(message.route)}`));
+      }
+      return;
+    }
+    const call = new HandlerCall(session, message, entry, this.#logger);
+    this.#scheduler.submit(entry.schedulerKey ? this.#keyOf(call, entry.schedulerKey) : session.id, call);
+  }
+
+  /** A handler's scheduler key; a key function that throws falls back to the session's queue. */
+  #keyOf(call: HandlerCall, keyFn: (ctx: HandlerCall) => string): string {
+    try {
+      return String(keyFn(call));
+    } catch (err) {
+      this.#logger.error({ err, route: call.route }, 'scheduler key function failed; using the session queue');
+      return call.session.id;
+    }
+  }
+}

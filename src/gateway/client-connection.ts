@@ -1,0 +1,297 @@
+import type { Logger } from 'pino';
+import { RpcError } from '../rpc/errors.js';
+import {
+  decodeFramePackets,
+  decodeMessage,
+  encodeHandshake,
+  encodeJsonBody,
+  encodePacket,
+  HandshakeCode,
+  MessageType,
+  PacketStreamDecoder,
+  PacketType,
+  parseHandshake,
+  ProtocolError,
+  SwitchyardError,
+  type HandshakeRequest,
+  type Packet,
+} from '../wire/index.js';
+import type { AuthResult } from './auth.js';
+import { inflateBody } from './body-compression.js';
+import type { ClientSocket } from './client-socket.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { ResolvedGatewayOptions } from './options.js';
+import { Session, type BindHook, type SessionLink } from './session.js';
+import type { WriteFlusher } from './write-flusher.js';
+
+/** Connection states: handshake → (auth) → ack → open → closed. */
+export const enum ConnState {
+  AwaitHandshake,
+  Authenticating,
+  AwaitAck,
+  Open,
+  Closed,
+}
+
+/** What a connection needs from its gateway. */
+export interface ConnectionHost {
+  readonly options: ResolvedGatewayOptions;
+  readonly dispatcher: Dispatcher;
+  readonly flusher: WriteFlusher;
+  readonly logger: Logger;
+  readonly onBind: BindHook;
+  /** Called once when the connection has ended, with why. */
+  connectionClosed(conn: ClientConnection, reason: string): void;
+  /** Counts a protocol violation or a send-queue overflow (metrics). */
+  countError(code: string): void;
+}
+
+/** Kick and close reasons the gateway itself gives. */
+export const CloseReason = {
+  handshakeTimeout: 'handshake timeout',
+  heartbeatTimeout: 'heartbeat timeout',
+  authTimeout: 'authentication timeout',
+  authRefused: 'authentication refused',
+  sendQueueFull: 'send queue overflow',
+  shutdown: 'server shutting down',
+  peerClosed: 'connection closed by peer',
+} as const;
+
+/**
+ * One client connection: drives the protocol state machine, owns the session, and batches the
+ * packets written to the client. Timing (deadlines, heartbeats) is read by the gateway's single
+ * sweeping timer from the public fields below rather than by a timer per connection.
+ */
+export class ClientConnection implements SessionLink {
+  readonly session: Session;
+  state = ConnState.AwaitHandshake;
+  /** Epoch ms by which the handshake (or authentication) must finish; 0 = none. */
+  deadline: number;
+  /** Epoch ms of the last packet from the client. */
+  lastReceived: number;
+  /** Epoch ms of the last heartbeat sent. */
+  lastHeartbeatSent = 0;
+  errorFlag = false;
+  readonly #socket: ClientSocket;
+  readonly #host: ConnectionHost;
+  readonly #decoder: PacketStreamDecoder | undefined;
+  #out: Uint8Array[] = [];
+  #outBytes = 0;
+  readonly #onPacket = (p: Packet): void => this.#handlePacket(p);
+
+  constructor(socket: ClientSocket, host: ConnectionHost, sessionId: string, now: number) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#decoder = socket.framed ? undefined : new PacketStreamDecoder(host.options.maxPacketSize);
+    this.session = new Session(sessionId, host.options.serverId, socket.remoteAddress, this, host.onBind);
+    this.deadline = now + host.options.handshakeTimeoutMs;
+    this.lastReceived = now;
+  }
+
+  get open(): boolean {
+    return this.state !== ConnState.Closed;
+  }
+
+  routeCode(route: string): number | undefined {
+    return this.#host.options.dictionary.codeOf(route);
+  }
+
+  /** Feeds bytes from the transport: a whole WebSocket message, or a TCP chunk. */
+  receive(bytes: Uint8Array): void {
+    if (this.state === ConnState.Closed) return;
+    this.lastReceived = Date.now();
+    try {
+      if (this.#decoder) this.#decoder.push(bytes, this.#onPacket);
+      else decodeFramePackets(bytes, this.#host.options.maxPacketSize, this.#onPacket);
+    } catch (err) {
+      this.#protocolFailure(err);
+    }
+  }
+
+  /**
+   * Queues a packet; it is written with the others of this turn. A client whose unsent bytes pass
+   * the limit is not reading: it is dropped so the gateway's memory stays bounded.
+   */
+  send(packet: Uint8Array): boolean {
+    if (this.state === ConnState.Closed) return false;
+    if (this.#outBytes === 0) this.#host.flusher.schedule(this);
+    this.#out.push(packet);
+    this.#outBytes += packet.length;
+    if (this.#outBytes + this.#socket.pendingBytes > this.#host.options.sendQueueLimit) {
+      this.#host.countError('ERR_SEND_QUEUE_FULL');
+      this.#terminate(CloseReason.sendQueueFull);
+      return false;
+    }
+    return true;
+  }
+
+  /** Writes the queued packets as one transport write (called by the flusher). */
+  flush(): void {
+    const n = this.#out.length;
+    if (n === 0 || this.state === ConnState.Closed) return;
+    const bytes = n === 1 ? this.#out[0]! : Buffer.concat(this.#out, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    this.#socket.write(bytes);
+  }
+
+  /** Sends a kick packet with `{"reason"}`, then closes once it is written. */
+  kick(reason: string): void {
+    if (this.state === ConnState.Closed) return;
+    this.send(encodePacket(PacketType.Kick, encodeJsonBody({ reason })));
+    this.close(reason);
+  }
+
+  /** Closes after flushing what is queued. */
+  close(reason: string): void {
+    if (this.state === ConnState.Closed) return;
+    this.flush();
+    this.#finish(reason);
+    this.#socket.end();
+  }
+
+  /** Called by the transport when the socket has closed, whoever closed it. */
+  socketClosed(): void {
+    this.#finish(CloseReason.peerClosed);
+  }
+
+  /** Sends a heartbeat (the sweeper calls this on its interval). */
+  sendHeartbeat(now: number): void {
+    this.lastHeartbeatSent = now;
+    this.send(HEARTBEAT_PACKET);
+  }
+
+  /** Drops the connection at once, without flushing (shutdown after the grace period). */
+  destroy(reason: string): void {
+    this.#terminate(reason);
+  }
+
+  #terminate(reason: string): void {
+    this.#out = [];
+    this.#outBytes = 0;
+    this.#finish(reason);
+    this.#socket.destroy();
+  }
+
+  #finish(reason: string): void {
+    if (this.state === ConnState.Closed) return;
+    this.state = ConnState.Closed;
+    this.#host.connectionClosed(this, reason);
+  }
+
+  #protocolFailure(err: unknown): void {
+    const code = err instanceof SwitchyardError ? err.code : 'ERR_INTERNAL';
+    this.#host.countError(code);
+    this.#host.logger.debug({ session: this.session.id, err }, 'protocol violation, closing connection');
+    if (err instanceof ProtocolError) this.kick(err.code);
+    else this.#terminate(code);
+  }
+
+  #handlePacket(p: Packet): void {
+    switch (p.type) {
+      case PacketType.Data:
+        if (this.state !== ConnState.Open) throw new ProtocolError('ERR_STATE', 'data before handshake-ack');
+        this.#handleData(p.body);
+        return;
+      case PacketType.Heartbeat:
+        if (this.state === ConnState.Open) this.send(HEARTBEAT_PACKET);
+        return;
+      case PacketType.Handshake:
+        if (this.state !== ConnState.AwaitHandshake) throw new ProtocolError('ERR_STATE', 'second handshake');
+        this.#handleHandshake(parseHandshake(p.body));
+        return;
+      case PacketType.HandshakeAck:
+        if (this.state !== ConnState.AwaitAck) throw new ProtocolError('ERR_STATE', 'handshake-ack out of order');
+        this.#handleAck();
+        return;
+      case PacketType.Kick:
+        this.close(CloseReason.peerClosed);
+        return;
+    }
+  }
+
+  #handleHandshake(hs: HandshakeRequest): void {
+    this.errorFlag = hs.sys.errorFlag === true;
+    const authenticate = this.#host.options.authenticate;
+    if (!authenticate) {
+      this.#answerHandshake(undefined);
+      return;
+    }
+    this.state = ConnState.Authenticating;
+    let result: ReturnType<typeof authenticate>;
+    try {
+      result = authenticate(hs.user, this.session);
+    } catch (err) {
+      this.#refuse(err);
+      return;
+    }
+    Promise.resolve(result).then(
+      (r) => (r ? this.#authenticated(r) : this.#refuse(undefined)),
+      (err: unknown) => this.#refuse(err),
+    );
+  }
+
+  #authenticated(r: AuthResult): void {
+    if (this.state !== ConnState.Authenticating) return;
+    try {
+      this.session.bind(r.uid);
+    } catch (err) {
+      this.#refuse(err);
+      return;
+    }
+    this.#answerHandshake(r.user);
+  }
+
+  #refuse(err: unknown): void {
+    if (this.state !== ConnState.Authenticating) return;
+    const message = err instanceof Error ? err.message : CloseReason.authRefused;
+    this.#host.logger.debug({ session: this.session.id, err }, 'handshake refused');
+    this.send(encodePacket(PacketType.Handshake, encodeHandshake({ code: HandshakeCode.Refused, message })));
+    this.close(CloseReason.authRefused);
+  }
+
+  #answerHandshake(user: Record<string, unknown> | undefined): void {
+    const { heartbeatSec, dictionary } = this.#host.options;
+    const answer = { code: HandshakeCode.Ok, sys: { heartbeat: heartbeatSec, dict: dictionary.toJSON() }, user: user ?? {} };
+    this.state = ConnState.AwaitAck;
+    this.send(encodePacket(PacketType.Handshake, encodeHandshake(answer)));
+  }
+
+  #handleAck(): void {
+    this.state = ConnState.Open;
+    const { requireAuth, authTimeoutMs } = this.#host.options;
+    this.deadline = requireAuth && this.session.uid === undefined ? Date.now() + authTimeoutMs : 0;
+  }
+
+  #handleData(body: Uint8Array): void {
+    const msg = decodeMessage(body, this.#host.options.dictionary);
+    if (msg.type !== MessageType.Request && msg.type !== MessageType.Notify) {
+      throw new ProtocolError('ERR_MESSAGE_TYPE', `clients may not send message type ${msg.type}`);
+    }
+    if (msg.compressed) {
+      msg.body = inflateBody(msg.body, this.#host.options.maxPacketSize * 16);
+      msg.compressed = false;
+    }
+    const { requireAuth } = this.#host.options;
+    if (requireAuth && this.session.uid === undefined && !this.#host.dispatcher.isPublic(msg.route)) {
+      if (msg.type === MessageType.Request) {
+        this.session.respondError(msg.id, new RpcError('unauthenticated', `route ${msg.route} needs an authenticated session`));
+      }
+      return;
+    }
+    this.#host.dispatcher.dispatch(this.session, msg);
+  }
+
+  /** Called by the sweeper when {@link deadline} has passed. */
+  expire(): void {
+    if (this.state === ConnState.Open) {
+      this.deadline = 0;
+      if (this.session.uid === undefined) this.kick(CloseReason.authTimeout);
+      return;
+    }
+    this.#host.countError('ERR_HANDSHAKE_TIMEOUT');
+    this.#terminate(CloseReason.handshakeTimeout);
+  }
+}
+
+const HEARTBEAT_PACKET = encodePacket(PacketType.Heartbeat);

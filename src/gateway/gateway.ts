@@ -1,0 +1,176 @@
+import pino, { type Logger } from 'pino';
+import { PACKET_HEADER_SIZE } from '../wire/index.js';
+import type { Acceptor, AcceptHost } from './acceptor.js';
+import { ClientConnection, CloseReason, type ConnectionHost } from './client-connection.js';
+import type { ClientSocket } from './client-socket.js';
+import type { Dispatcher } from './dispatcher.js';
+import { Group } from './group.js';
+import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
+import type { Session } from './session.js';
+import { Sweeper, sweepPeriod } from './sweeper.js';
+import { TcpAcceptor } from './tcp-acceptor.js';
+import { WriteFlusher } from './write-flusher.js';
+import { WsAcceptor } from './ws-acceptor.js';
+
+/** Counters a gateway keeps (exported as metrics by the cluster layer). */
+export interface GatewayStats {
+  connections: number;
+  connectionsTotal: number;
+  /** Errors by code: protocol violations, timeouts, send-queue overflows. */
+  errors: Record<string, number>;
+}
+
+/** Addresses the gateway's acceptors listen on, once started. */
+export interface GatewayAddresses {
+  ws?: { host: string; port: number };
+  tcp?: { host: string; port: number };
+}
+
+/** Reason given to a user's older session when the same user logs in again. */
+export const DUPLICATE_LOGIN_REASON = 'logged in elsewhere';
+
+/** Creates a pino logger at SWITCHYARD_LOG_LEVEL (default info). */
+export function defaultLogger(name: string): Logger {
+  return pino({ name, level: process.env.SWITCHYARD_LOG_LEVEL ?? 'info' });
+}
+
+/**
+ * The frontend: accepts WebSocket and TCP clients, runs their handshakes, heartbeats and deadlines,
+ * keeps their sessions, and hands each request to a {@link Dispatcher}.
+ */
+export class Gateway implements ConnectionHost, AcceptHost {
+  readonly options: ResolvedGatewayOptions;
+  readonly dispatcher: Dispatcher;
+  readonly flusher = new WriteFlusher();
+  readonly logger: Logger;
+  readonly #connections = new Set<ClientConnection>();
+  readonly #sessions = new Map<string, Session>();
+  readonly #byUid = new Map<string, Session>();
+  readonly #groups = new Map<string, Group>();
+  readonly #acceptors: Acceptor[] = [];
+  readonly #sweeper: Sweeper;
+  readonly #closeWaiters = new Set<() => void>();
+  #counter = 0;
+  #accepting = false;
+  #total = 0;
+  #errors: Record<string, number> = {};
+  #addresses: GatewayAddresses = {};
+
+  constructor(options: GatewayOptions, dispatcher: Dispatcher) {
+    this.options = resolveGatewayOptions(options);
+    this.dispatcher = dispatcher;
+    this.logger = options.logger ?? defaultLogger(`gateway-${this.options.serverId}`);
+    const o = this.options;
+    this.#sweeper = new Sweeper(this.#connections, o.heartbeatSec, sweepPeriod(o.heartbeatSec, o.handshakeTimeoutMs, o.authTimeoutMs));
+    const maxMessage = 4 * (o.maxPacketSize + PACKET_HEADER_SIZE);
+    if (o.ws) this.#acceptors.push(new WsAcceptor(o.ws, this, maxMessage));
+    if (o.tcp) this.#acceptors.push(new TcpAcceptor(o.tcp, this));
+  }
+
+  /** Starts listening on every configured acceptor. */
+  async start(): Promise<GatewayAddresses> {
+    const o = this.options;
+    const [first, second] = await Promise.all(this.#acceptors.map((a) => a.listen()));
+    this.#addresses = o.ws ? { ws: first, tcp: second } : { tcp: first };
+    this.#accepting = true;
+    this.#sweeper.start();
+    this.logger.info(this.#addresses, 'gateway listening');
+    return this.#addresses;
+  }
+
+  get addresses(): GatewayAddresses {
+    return this.#addresses;
+  }
+
+  get stats(): GatewayStats {
+    return { connections: this.#connections.size, connectionsTotal: this.#total, errors: { ...this.#errors } };
+  }
+
+  /** The session with this id, if this gateway holds it. */
+  session(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /** The session bound to this user id, if this gateway holds it. */
+  sessionOfUser(uid: string): Session | undefined {
+    return this.#byUid.get(uid);
+  }
+
+  /** The group with this name, created on first use. */
+  group(name: string): Group {
+    let g = this.#groups.get(name);
+    if (!g) {
+      g = new Group(name, this.options.dictionary);
+      this.#groups.set(name, g);
+    }
+    return g;
+  }
+
+  /** Drops a group (its members stay connected). */
+  deleteGroup(name: string): void {
+    this.#groups.get(name)?.clear();
+    this.#groups.delete(name);
+  }
+
+  canAccept(): boolean {
+    if (!this.#accepting) return false;
+    if (this.#connections.size < this.options.maxConnections) return true;
+    this.countError('ERR_TOO_MANY_CONNECTIONS');
+    return false;
+  }
+
+  accept(socket: ClientSocket): ClientConnection {
+    const conn = new ClientConnection(socket, this, `${this.options.serverId}-${++this.#counter}`, Date.now());
+    this.#connections.add(conn);
+    this.#sessions.set(conn.session.id, conn.session);
+    this.#total++;
+    return conn;
+  }
+
+  readonly onBind = (session: Session, uid: string, previous: string | undefined): void => {
+    if (previous !== undefined && this.#byUid.get(previous) === session) this.#byUid.delete(previous);
+    const older = this.#byUid.get(uid);
+    this.#byUid.set(uid, session);
+    if (older && older !== session) older.kick(DUPLICATE_LOGIN_REASON);
+  };
+
+  connectionClosed(conn: ClientConnection, reason: string): void {
+    this.#connections.delete(conn);
+    const s = conn.session;
+    this.#sessions.delete(s.id);
+    if (s.uid !== undefined && this.#byUid.get(s.uid) === s) this.#byUid.delete(s.uid);
+    s.markClosed(reason, (err) => this.logger.error({ err, session: s.id }, 'session close hook failed'));
+    if (this.#connections.size === 0) for (const w of this.#closeWaiters) w();
+  }
+
+  countError(code: string): void {
+    this.#errors[code] = (this.#errors[code] ?? 0) + 1;
+  }
+
+  /**
+   * Stops accepting, kicks every client with `reason`, and waits up to `graceMs` for their sockets
+   * to close before destroying the rest.
+   */
+  async close(reason: string = CloseReason.shutdown, graceMs = 2000): Promise<void> {
+    this.#accepting = false;
+    this.#sweeper.stop();
+    const closing = Promise.all(this.#acceptors.map((a) => a.close()));
+    for (const conn of [...this.#connections]) conn.kick(reason);
+    await this.#allClosed(graceMs);
+    for (const conn of [...this.#connections]) conn.destroy(reason);
+    await closing;
+  }
+
+  #allClosed(graceMs: number): Promise<void> {
+    if (this.#connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#closeWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, graceMs);
+      this.#closeWaiters.add(done);
+    });
+  }
+}

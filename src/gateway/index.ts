@@ -1,0 +1,8 @@
+/** The gateway layer: client acceptors, connections, sessions, heartbeats, auth, groups. */
+export type { AuthResult, Authenticator } from './auth.js';
+export { CloseReason } from './client-connection.js';
+export type { Dispatcher } from './dispatcher.js';
+export { defaultLogger, DUPLICATE_LOGIN_REASON, Gateway, type GatewayAddresses, type GatewayStats } from './gateway.js';
+export { Group, type BroadcastOptions } from './group.js';
+export type { GatewayOptions, TcpAcceptorOptions, WsAcceptorOptions } from './options.js';
+export { Session, type SessionCloseHook } from './session.js';

@@ -1,0 +1,147 @@
+import { RpcError } from '../rpc/errors.js';
+import { encodeJsonBody, encodeMessagePacket, MessageType } from '../wire/index.js';
+
+/** What a session needs from the connection beneath it. */
+export interface SessionLink {
+  /** Queues an encoded packet for the client; false when the connection is gone. */
+  send(packet: Uint8Array): boolean;
+  /** Sends a kick packet with a reason, then closes. */
+  kick(reason: string): void;
+  /** Client negotiated flag 0x20 on error responses. */
+  readonly errorFlag: boolean;
+  readonly open: boolean;
+  /** Route code for compressed pushes, if the handshake dictionary has one. */
+  routeCode(route: string): number | undefined;
+}
+
+/** Called once when a session ends, with why. */
+export type SessionCloseHook = (session: Session, reason: string) => void;
+
+/** Called when a session binds a user id, so the gateway can index it (and kick older logins). */
+export type BindHook = (session: Session, uid: string, previous: string | undefined) => void;
+
+/**
+ * One client's session on a gateway: its id, the user bound to it, key/value data, and the way
+ * to push to it. Handlers see this object (or its remote twin in a cluster).
+ */
+export class Session {
+  /** Unique across the cluster: `<serverId>-<counter>`. */
+  readonly id: string;
+  /** Id of the gateway holding the connection. */
+  readonly frontendId: string;
+  readonly remoteAddress: string;
+  #uid: string | undefined;
+  #data = new Map<string, unknown>();
+  #closeHooks: SessionCloseHook[] = [];
+  #closed = false;
+  readonly #link: SessionLink;
+  readonly #onBind: BindHook;
+
+  constructor(id: string, frontendId: string, remoteAddress: string, link: SessionLink, onBind: BindHook) {
+    this.id = id;
+    this.frontendId = frontendId;
+    this.remoteAddress = remoteAddress;
+    this.#link = link;
+    this.#onBind = onBind;
+  }
+
+  /** The bound user id, once authenticated. */
+  get uid(): string | undefined {
+    return this.#uid;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Binds a user id: the session counts as authenticated from now on. */
+  bind(uid: string): void {
+    if (typeof uid !== 'string' || uid === '') throw new RpcError('bad_payload', 'uid must be a non-empty string');
+    const previous = this.#uid;
+    if (previous === uid) return;
+    this.#uid = uid;
+    this.#onBind(this, uid, previous);
+  }
+
+  get<T = unknown>(key: string): T | undefined {
+    return this.#data.get(key) as T | undefined;
+  }
+
+  set(key: string, value: unknown): void {
+    this.#data.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.#data.delete(key);
+  }
+
+  /** A copy of the key/value data (what a cluster forwards to backends). */
+  data(): Record<string, unknown> {
+    return Object.fromEntries(this.#data);
+  }
+
+  /** Pushes a JSON body on `route`; false when the client is gone. */
+  push(route: string, body: unknown): boolean {
+    return this.pushBytes(route, encodeJsonBody(body));
+  }
+
+  /** Pushes an already-encoded body (JSON or IDL binary) on `route`. */
+  pushBytes(route: string, body: Uint8Array): boolean {
+    const routeCode = this.#link.routeCode(route);
+    return this.#link.send(encodeMessagePacket({ type: MessageType.Push, route, routeCode, body }));
+  }
+
+  /** Sends an already-encoded packet (a group encodes a broadcast once for all members). */
+  sendPacket(packet: Uint8Array): boolean {
+    return this.#link.send(packet);
+  }
+
+  /** Answers request `id` with an encoded body. */
+  respond(id: number, body: Uint8Array): boolean {
+    return this.#link.send(encodeMessagePacket({ type: MessageType.Response, id, body }));
+  }
+
+  /**
+   * Answers request `id` with an error. Clients that negotiated flag 0x20 get `{code, message}`
+   * under that flag; others (plain pomelo) get `{code: 500, error, message}` as a normal response.
+   */
+  respondError(id: number, err: RpcError): boolean {
+    if (this.#link.errorFlag) {
+      const body = encodeJsonBody(err.toJSON());
+      return this.#link.send(encodeMessagePacket({ type: MessageType.Response, id, body, error: true }));
+    }
+    return this.respond(id, encodeJsonBody({ code: 500, error: err.code, message: err.message }));
+  }
+
+  /** Tells the client why, then closes its connection. */
+  kick(reason: string): void {
+    this.#link.kick(reason);
+  }
+
+  /** Runs `hook` when the session ends (at once if it already has). */
+  onClose(hook: SessionCloseHook): void {
+    if (this.#closed) hook(this, 'closed');
+    else this.#closeHooks.push(hook);
+  }
+
+  /** Removes a hook added with {@link onClose}. */
+  offClose(hook: SessionCloseHook): void {
+    const i = this.#closeHooks.indexOf(hook);
+    if (i >= 0) this.#closeHooks.splice(i, 1);
+  }
+
+  /** Marks the session ended and runs its close hooks once; a throwing hook does not stop the others. */
+  markClosed(reason: string, onHookError: (err: unknown) => void): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const hooks = this.#closeHooks;
+    this.#closeHooks = [];
+    for (const hook of hooks) {
+      try {
+        hook(this, reason);
+      } catch (err) {
+        onHookError(err);
+      }
+    }
+  }
+}
