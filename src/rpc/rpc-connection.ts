@@ -1,0 +1,293 @@
+import { ProtocolError } from '../wire/errors.js';
+import type { Adapter } from './adapter.js';
+import type { CallOptions, Invoker, OperationRef } from './call.js';
+import { CallSite, attachCallSite } from './call-site.js';
+import { decodeEnvelope, decodeErrorBody } from './envelope-decoder.js';
+import { encodeEnvelope, encodeErrorBody } from './envelope-encoder.js';
+import { MAX_CALL_ID, answerEnvelope, requestEnvelope, type Envelope, type RequestFields } from './envelope.js';
+import { RpcError } from './errors.js';
+import type { FrameConnection } from './frame.js';
+import { IncomingCall, IncomingCalls } from './incoming-calls.js';
+import { consoleLogger, type RpcLogger } from './logger.js';
+import { PendingCalls } from './pending-calls.js';
+
+/** How a call names its operation on the wire. */
+export type Routing = 'route' | 'code' | 'both';
+
+/** Options of an {@link RpcConnection}. */
+export interface RpcConnectionOptions {
+  /** Serves incoming calls on this connection; without one they fail with `not_found`. */
+  adapter?: Adapter | undefined;
+  /** Deadline of two-way calls that set no `timeoutMs`, in milliseconds. Default 10000. */
+  defaultTimeoutMs?: number | undefined;
+  /**
+   * What names the operation on the wire: `route` (default; robust when the two sides were built
+   * from different IDL versions), `code` (smaller; both sides must share the code table) or `both`.
+   */
+  routing?: Routing | undefined;
+  /** Remember each call's stack for late failures (about 1 µs per call). Default true. */
+  captureCallSites?: boolean | undefined;
+  /** Smallest gap between two deadline sweeps, in milliseconds. Default 10. */
+  sweepResolutionMs?: number | undefined;
+  /** Where one-way failures and protocol violations are reported. Default: the console. */
+  logger?: RpcLogger | undefined;
+  /** Told when a one-way call could not be sent (closed connection, unencodable extra). */
+  onSendError?: ((error: RpcError, op: OperationRef) => void) | undefined;
+}
+
+/** Call options plus what only a forwarding hop sets: opaque session bytes for the servant side. */
+export interface RpcCallOptions extends CallOptions {
+  /** Opaque bytes carried to the servant's context (`IncomingCall.session`); never decoded here. */
+  session?: Uint8Array | undefined;
+}
+
+/** Default deadline of two-way calls, in milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * A connection between two RPC peers over any {@link FrameConnection}. It is an {@link Invoker} for
+ * outgoing calls and, when given an adapter, dispatches incoming calls on the same connection, so
+ * either side can call the other (a client behind NAT serving an interface to the server).
+ */
+export class RpcConnection implements Invoker {
+  readonly #frames: FrameConnection;
+  readonly #pending: PendingCalls;
+  readonly #incoming: IncomingCalls;
+  readonly #defaultTimeoutMs: number;
+  readonly #routing: Routing;
+  readonly #captureSites: boolean;
+  readonly #logger: RpcLogger;
+  readonly #onSendError: ((error: RpcError, op: OperationRef) => void) | undefined;
+  readonly #closeListeners = new Set<(error: Error | undefined) => void>();
+  #adapter: Adapter | undefined;
+  #lastId = 0;
+  #closing = false;
+  #ended = false;
+  #endError: Error | undefined;
+  readonly #closed: Promise<void>;
+  #resolveClosed!: () => void;
+
+  constructor(frames: FrameConnection, options: RpcConnectionOptions = {}) {
+    this.#frames = frames;
+    this.#adapter = options.adapter;
+    this.#defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#routing = options.routing ?? 'route';
+    this.#captureSites = options.captureCallSites ?? true;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#onSendError = options.onSendError;
+    const resolution = options.sweepResolutionMs ?? 10;
+    this.#pending = new PendingCalls({ sweepResolutionMs: resolution, onCancel: this.#sendCancel });
+    this.#incoming = new IncomingCalls(resolution);
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    frames.attach({ frame: (f) => this.#onFrame(f), closed: (err) => this.#onEnded(err) });
+  }
+
+  /** The peer, for logs. */
+  get remote(): string {
+    return this.#frames.remote;
+  }
+
+  /** The adapter serving incoming calls, if any. */
+  get adapter(): Adapter | undefined {
+    return this.#adapter;
+  }
+
+  /** Starts (or, with undefined, stops) serving incoming calls with `adapter` (the seed's addConnection). */
+  serve(adapter: Adapter | undefined): void {
+    this.#adapter = adapter;
+  }
+
+  /** Two-way calls waiting for their reply. */
+  get pendingCalls(): number {
+    return this.#pending.size;
+  }
+
+  /** True once the connection is closing or closed. */
+  get isClosed(): boolean {
+    return this.#closing || this.#ended;
+  }
+
+  /** Resolves once the connection has ended, either side having closed it. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Listens for the end of the connection (`error` is undefined for a clean close); returns an unsubscribe. */
+  onClose(listener: (error: Error | undefined) => void): () => void {
+    if (this.#ended) queueMicrotask(() => listener(this.#endError));
+    else this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Two-way call (hot path): resolves with the encoded result or rejects with an RpcError. */
+  call(op: OperationRef, args: Uint8Array, opts?: RpcCallOptions): Promise<Uint8Array> {
+    const site = this.#captureSites ? new CallSite() : undefined;
+    const signal = opts?.signal;
+    const timeoutMs = opts?.timeoutMs ?? this.#defaultTimeoutMs;
+    if (!(timeoutMs > 0)) return Promise.reject(attachCallSite(new RpcError('deadline_exceeded', `timeoutMs ${timeoutMs}`), site));
+    if (this.isClosed || signal?.aborted) return this.#pending.add(0, timeoutMs, signal, site);
+    const id = this.#nextId();
+    let frame: Uint8Array;
+    try {
+      frame = encodeEnvelope(requestEnvelope('request', id, this.#fields(op, opts, timeoutMs), args));
+    } catch (err) {
+      return Promise.reject(attachCallSite(new RpcError('bad_payload', errorMessage(err), { cause: err }), site));
+    }
+    const reply = this.#pending.add(id, timeoutMs, signal, site);
+    this.#frames.send(frame);
+    return reply;
+  }
+
+  /** One-way call: nothing comes back; a failure to send goes to `onSendError` (or the logger). */
+  send(op: OperationRef, args: Uint8Array, opts?: RpcCallOptions): void {
+    if (opts?.signal?.aborted) return;
+    if (this.isClosed) return this.#sendFailed(new RpcError('unavailable', `connection to ${this.remote} is closed`), op);
+    let frame: Uint8Array;
+    try {
+      frame = encodeEnvelope(requestEnvelope('oneway', 0, this.#fields(op, opts, opts?.timeoutMs), args));
+    } catch (err) {
+      return this.#sendFailed(new RpcError('bad_payload', errorMessage(err), { cause: err }), op);
+    }
+    this.#frames.send(frame);
+  }
+
+  /**
+   * Closes the connection: calls still waiting fail with `cancelled` (this side gave up), servants
+   * still working see their signal fire, and queued frames are flushed before the transport closes.
+   */
+  async close(): Promise<void> {
+    if (!this.#closing && !this.#ended) {
+      this.#closing = true;
+      this.#pending.close('cancelled', `connection to ${this.remote} closed locally`);
+      this.#incoming.close(new RpcError('cancelled', 'connection closed locally'));
+      await this.#frames.close();
+    }
+    await this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #fields(op: OperationRef, opts: RpcCallOptions | undefined, timeoutMs: number | undefined): RequestFields {
+    return {
+      route: this.#routing === 'code' ? undefined : op.route,
+      code: this.#routing === 'route' ? undefined : op.code,
+      timeoutMs: timeoutMs === Infinity ? undefined : timeoutMs,
+      extra: opts?.extra,
+      session: opts?.session,
+    };
+  }
+
+  #nextId(): number {
+    do this.#lastId = this.#lastId >= MAX_CALL_ID ? 1 : this.#lastId + 1;
+    while (this.#pending.has(this.#lastId));
+    return this.#lastId;
+  }
+
+  #sendFailed(error: RpcError, op: OperationRef): void {
+    if (this.#onSendError !== undefined) this.#onSendError(error, op);
+    else this.#logger.warn({ route: op.route, code: error.code, err: error }, 'one-way call not sent');
+  }
+
+  #sendCancel = (id: number): void => {
+    if (!this.isClosed) this.#frames.send(encodeEnvelope(answerEnvelope('cancel', id)));
+  };
+
+  /** Hot path: every received frame. A malformed one closes the connection. */
+  #onFrame(frame: Uint8Array): void {
+    if (frame.length === 0) return; // empty frames are reserved as keepalives
+    try {
+      const env = decodeEnvelope(frame);
+      switch (env.kind) {
+        case 'reply':
+          this.#pending.resolve(env.id, env.body);
+          break;
+        case 'error': {
+          const { code, message } = decodeErrorBody(env.body);
+          this.#pending.reject(env.id, new RpcError(code, message));
+          break;
+        }
+        case 'cancel':
+          this.#incoming.cancel(env.id);
+          break;
+        default:
+          this.#dispatch(env);
+      }
+    } catch (err) {
+      this.#protocolViolation(err);
+    }
+  }
+
+  #protocolViolation(err: unknown): void {
+    const error = err instanceof ProtocolError ? err : RpcError.from(err);
+    this.#logger.warn({ remote: this.remote, err: error }, 'closing connection: peer broke the RPC protocol');
+    void this.#frames.close(error);
+  }
+
+  /** Hot path: runs one incoming call; a servant that answers synchronously never touches a Promise. */
+  #dispatch(env: Envelope): void {
+    const oneway = env.kind === 'oneway';
+    let call: IncomingCall | undefined;
+    let result: Uint8Array | Promise<Uint8Array>;
+    try {
+      if (this.#adapter === undefined) throw new RpcError('not_found', `no adapter serves calls on ${this.remote}`);
+      const target = this.#adapter.find(env.route, env.code);
+      call = new IncomingCall(env.id, target.entry.route, env.code, env.extra, env.session, env.timeoutMs, this);
+      result = target.entry.invoke(target.servant, env.body, call);
+    } catch (err) {
+      return this.#answerError(env, oneway, err);
+    }
+    if (!isPromiseLike(result)) return this.#answer(call, oneway, result);
+    const started = call;
+    this.#incoming.start(started, oneway);
+    result.then(
+      (body) => {
+        this.#incoming.finish(started, oneway);
+        this.#answer(started, oneway, body);
+      },
+      (err: unknown) => {
+        this.#incoming.finish(started, oneway);
+        if (started.abortReason === undefined) this.#answerError(env, oneway, err);
+      },
+    );
+  }
+
+  #answer(call: IncomingCall, oneway: boolean, body: unknown): void {
+    if (oneway || call.abortReason !== undefined || this.isClosed) return;
+    if (body === undefined) body = new Uint8Array(0);
+    if (!(body instanceof Uint8Array)) {
+      return this.#answerError(call, false, new RpcError('internal', `operation ${call.route} returned no bytes`));
+    }
+    this.#frames.send(encodeEnvelope(answerEnvelope('reply', call.id, body)));
+  }
+
+  #answerError(req: { id: number; route: string | undefined; code: number | undefined }, oneway: boolean, err: unknown): void {
+    const error = RpcError.from(err);
+    const fields = { remote: this.remote, route: req.route, routeCode: req.code, code: error.code, err };
+    if (!(err instanceof RpcError)) this.#logger.error(fields, 'servant threw a non-RpcError');
+    else if (oneway) this.#logger.warn(fields, 'one-way call failed');
+    if (oneway || this.isClosed) return;
+    this.#frames.send(encodeEnvelope(answerEnvelope('error', req.id, encodeErrorBody(error.code, error.message))));
+  }
+
+  #onEnded(error: Error | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#endError = error;
+    const message = error ? `connection to ${this.remote} lost: ${error.message}` : `connection to ${this.remote} closed`;
+    this.#pending.close('unavailable', message, error);
+    this.#incoming.close(new RpcError('unavailable', message, { cause: error }));
+    for (const listener of this.#closeListeners) listener(error);
+    this.#closeListeners.clear();
+    this.#resolveClosed();
+  }
+}
+
+function isPromiseLike(v: unknown): v is Promise<Uint8Array> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,13 @@
+/** Transports: each turns sockets (or an in-process pair) into frame connections for the rpc layer. */
+export { defaultTransports, type DefaultTransportsOptions } from './default-transports.js';
+export { FrameConnectionBase } from './frame-connection-base.js';
+export { DEFAULT_MAX_FRAME_BYTES, FRAME_PREFIX_BYTES, FrameDecoder, type FrameDecoderOptions } from './frame-decoder.js';
+export { FrameWriter, type WritableSocket } from './frame-writer.js';
+export {
+  InProcessFrameConnection,
+  InProcessHub,
+  inProcessTransport,
+  type InProcessTransportOptions,
+} from './in-process.js';
+export { TcpFrameConnection, connectTcp, listenTcp, tcpTransport, type TcpTransportOptions } from './tcp.js';
+export { WsFrameConnection, connectWs, listenWs, wsTransport, type WsTransportOptions } from './ws.js';

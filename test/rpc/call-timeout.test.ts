@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RpcError } from '../../src/rpc/index.js';
+import { TRANSPORTS, rejectsWith, startPair } from './harness.js';
+
+for (const kind of TRANSPORTS) {
+  describe(`call deadlines over ${kind}`, () => {
+    test('a call past its timeoutMs fails with deadline_exceeded, not early', async () => {
+      await using pair = await startPair(kind);
+      const started = performance.now();
+      await rejectsWith(pair.proxy.sleep(1000, { timeoutMs: 60 }), 'deadline_exceeded');
+      const took = performance.now() - started;
+      assert.ok(took >= 59 && took < 500, `took ${took} ms`);
+      assert.equal(pair.conn.pendingCalls, 0);
+    });
+
+    test("the communicator's default timeout applies when the call sets none", async () => {
+      await using pair = await startPair(kind, { client: { defaultTimeoutMs: 50 } });
+      await rejectsWith(pair.proxy.sleep(1000), 'deadline_exceeded');
+    });
+
+    test('the servant sees the deadline pass on its signal', async () => {
+      await using pair = await startPair(kind);
+      await rejectsWith(pair.proxy.sleep(2000, { timeoutMs: 40 }), 'deadline_exceeded');
+      while (pair.servant.aborted.length === 0) await sleep(5);
+      const reason = pair.servant.aborted[0]!.reason;
+      assert.ok(reason instanceof RpcError && reason.code === 'deadline_exceeded');
+    });
+
+    test('a late reply after the deadline is dropped and the connection goes on', async () => {
+      await using pair = await startPair(kind, { server: { sweepResolutionMs: 1000 } });
+      // the server sweeps rarely, so its servant finishes and replies after the caller gave up
+      await rejectsWith(pair.proxy.sleep(80, { timeoutMs: 20 }), 'deadline_exceeded');
+      await sleep(120);
+      assert.equal(pair.conn.pendingCalls, 0);
+      assert.equal(await pair.proxy.echo('next'), 'next');
+    });
+
+    test('calls with different deadlines expire in deadline order', async () => {
+      await using pair = await startPair(kind);
+      const order: number[] = [];
+      const calls = [90, 30, 60].map((t) =>
+        pair.proxy.sleep(1000, { timeoutMs: t }).catch((err: RpcError) => {
+          assert.equal(err.code, 'deadline_exceeded');
+          order.push(t);
+        }),
+      );
+      await Promise.all(calls);
+      assert.deepEqual(order, [30, 60, 90]);
+    });
+
+    test('timeoutMs 0 fails at once; Infinity means no deadline', async () => {
+      await using pair = await startPair(kind, { client: { defaultTimeoutMs: 10 } });
+      await rejectsWith(pair.proxy.echo('x', { timeoutMs: 0 }), 'deadline_exceeded');
+      assert.equal(await pair.proxy.sleep(40, { timeoutMs: Infinity }), undefined);
+    });
+  });
+}
