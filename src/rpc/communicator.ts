@@ -124,8 +124,10 @@ export class Communicator {
   /** Closes every listener and connection it made; calls still waiting fail with `cancelled`. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#listeners].map((l) => l.close()));
-    await Promise.all([...this.#connections].map((c) => c.close()));
+    // Connections first, synchronously: their waiting calls fail as cancelled (this side gave up)
+    // before any peer close could fail them as unavailable.
+    const connections = [...this.#connections].map((c) => c.close());
+    await Promise.all([...connections, ...[...this.#listeners].map((l) => l.close())]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

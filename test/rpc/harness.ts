@@ -263,3 +263,6 @@ export async function rejectsWith(p: Promise<unknown>, code: string): Promise<Rp
   }
   throw new Error(`expected RpcError ${code}, but it resolved`);
 }
+
+/** A logger that drops everything. */
+export const silent: RpcLogger = { warn: () => {}, error: () => {} };
