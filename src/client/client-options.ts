@@ -1,0 +1,40 @@
+import { PACKET_MAX_BODY } from '../wire/packet.js';
+import { reconnectPolicy, type ReconnectOptions, type ReconnectPolicy } from './backoff.js';
+import type { OpenSocket } from './client-socket.js';
+
+/** Options of `connect()`. */
+export interface ConnectOptions {
+  /** Application part of the handshake (e.g. `{ token }`), read by the server's auth hook. Default `{}`. */
+  user?: Record<string, unknown>;
+  /** Default request deadline in milliseconds; `Infinity` waits forever. Default 10000. */
+  timeoutMs?: number;
+  /** Deadline for the socket to open and the handshake to complete, in milliseconds. Default 10000. */
+  handshakeTimeoutMs?: number;
+  /** Reconnect after an unexpected loss; `true` uses the defaults. Default off. */
+  reconnect?: ReconnectOptions | boolean;
+  /** Largest packet body accepted from the server, in bytes. Default 16 MiB − 1 (the format's maximum). */
+  maxPacketSize?: number;
+  /** Overrides the transport chosen from the URL scheme (tests, custom transports). */
+  socket?: OpenSocket;
+}
+
+/** {@link ConnectOptions} with defaults filled in. */
+export interface ResolvedOptions {
+  user: Record<string, unknown>;
+  timeoutMs: number;
+  handshakeTimeoutMs: number;
+  reconnect: ReconnectPolicy | undefined;
+  maxPacketSize: number;
+}
+
+/** Fills in the defaults. */
+export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  const r = options.reconnect;
+  return {
+    user: options.user ?? {},
+    timeoutMs: options.timeoutMs ?? 10_000,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+    reconnect: r === true ? reconnectPolicy({}) : r ? reconnectPolicy(r) : undefined,
+    maxPacketSize: Math.min(options.maxPacketSize ?? PACKET_MAX_BODY, PACKET_MAX_BODY),
+  };
+}

@@ -1,0 +1,337 @@
+import type { CallContext, Invoker, OperationEntry } from '../rpc/call.js';
+import { RpcError } from '../rpc/errors.js';
+import { encodeJsonBody, parseJsonBody } from '../wire/json-body.js';
+import { encodeMessagePacket, MessageType, type Message } from '../wire/message.js';
+import { backoffDelay } from './backoff.js';
+import { ClientConnection, type ConnectionSink } from './client-connection.js';
+import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './client-options.js';
+import type { OpenSocket } from './client-socket.js';
+import { PendingRequests } from './pending-requests.js';
+import { operationsOf, ServedOperations, type ServedOperation } from './served-operations.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+/** Receives the JSON-decoded body of a push on the route it listens to. */
+export type PushListener<T = unknown> = (body: T, route: string) => void;
+
+/** Client events and their listeners. */
+export interface ClientEvents {
+  /** The server kicked this client, with the reason it gave ('' if none); `close` follows. */
+  kick: (reason: string) => void;
+  /** The client is closed for good: by `close()` (no error), by a kick, or after reconnecting failed. */
+  close: (error: RpcError | undefined) => void;
+  /** The connection was lost and reconnecting begins (only with the `reconnect` option). */
+  disconnect: (error: RpcError) => void;
+  /** Reconnected and handshaken again; `attempt` counts from 1. */
+  reconnect: (attempt: number) => void;
+  /** A failure no call reports: bad input, server silence, a one-way send or served operation that failed. */
+  error: (error: RpcError) => void;
+}
+
+const EVENT_NAMES: ReadonlySet<string> = new Set<keyof ClientEvents>(['kick', 'close', 'disconnect', 'reconnect', 'error']);
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Deadline in milliseconds; defaults to the client's `timeoutMs`. Fails with `deadline_exceeded`. */
+  timeoutMs?: number;
+  /** Aborts the request; it then fails with `cancelled`. */
+  signal?: AbortSignal;
+}
+
+const enum State {
+  Open,
+  Reconnecting,
+  Closed,
+}
+
+/** Body of a successful response, or the RpcError an error-flagged response carries. */
+function responseBody(msg: Message): Uint8Array {
+  if (msg.compressed) throw new RpcError('bad_payload', 'compressed response, but compression was not negotiated');
+  if (!msg.error) return msg.body;
+  let value: unknown;
+  try {
+    value = parseJsonBody(msg.body);
+  } catch {
+    throw new RpcError('internal', 'error response with an unreadable body');
+  }
+  throw RpcError.fromJSON(value);
+}
+
+function decodeJson(body: Uint8Array, what: string): unknown {
+  try {
+    return parseJsonBody(body);
+  } catch (err) {
+    throw new RpcError('bad_payload', `${what} is not JSON`, { cause: err });
+  }
+}
+
+function encodeJson(body: unknown, route: string): Uint8Array {
+  try {
+    return encodeJsonBody(body);
+  } catch (err) {
+    throw new RpcError('bad_payload', `body for ${route} cannot be sent as JSON`, { cause: err });
+  }
+}
+
+/**
+ * A connection to a Switchyard (or any pomelo-protocol) server: requests, notifies, pushes, kick,
+ * heartbeats and optional reconnects, over any {@link OpenSocket} transport. Create with `connect()`.
+ */
+export class Client implements AsyncDisposable {
+  /** The URL given to `connect()`. */
+  readonly url: string;
+  #state = State.Open;
+  #conn: ClientConnection | undefined;
+  #kicked = false;
+  #closing: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #invoker: Invoker | undefined;
+  readonly #pending = new PendingRequests();
+  readonly #served = new ServedOperations();
+  readonly #lifetime = new AbortController();
+  readonly #events = new TypedEmitter<ClientEvents>((err, event) => this.#listenerFailed(err, event));
+  readonly #pushes = new TypedEmitter<Record<string, PushListener>>((err, route) => this.#listenerFailed(err, route));
+  readonly #options: ResolvedOptions;
+  readonly #openSocket: OpenSocket;
+  readonly #sink: ConnectionSink = {
+    onMessage: (msg) => this.#onMessage(msg),
+    onKick: (reason) => this.#onKick(reason),
+    onLost: (error, fault) => this.#onLost(error, fault),
+  };
+
+  private constructor(url: string, openSocket: OpenSocket, options: ResolvedOptions) {
+    this.url = url;
+    this.#openSocket = openSocket;
+    this.#options = options;
+  }
+
+  /** Connects and handshakes; rejects with an RpcError (`unavailable`, `unauthenticated`, ...). */
+  static async connect(url: string, openSocket: OpenSocket, options: ConnectOptions = {}): Promise<Client> {
+    const client = new Client(url, options.socket ?? openSocket, resolveOptions(options));
+    client.#conn = await client.#open();
+    return client;
+  }
+
+  /** The `user` part of the server's handshake answer (refreshed on each reconnect). */
+  get handshakeUser(): Record<string, unknown> {
+    return this.#conn?.handshake.user ?? {};
+  }
+
+  /** Whether requests can be sent now (false while reconnecting and once closed). */
+  get connected(): boolean {
+    return this.#state === State.Open;
+  }
+
+  /** Sends a request with a JSON body; resolves with the JSON-decoded response. */
+  async request<T = unknown>(route: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#call(route, encodeJson(body, route), options);
+    return decodeJson(response, `response to ${route}`) as T;
+  }
+
+  /** Sends a notify (no response). Throws RpcError `unavailable` when not connected. */
+  notify(route: string, body?: unknown): void {
+    this.#send(route, MessageType.Notify, encodeJson(body, route));
+  }
+
+  /** Listens to a client event, or to the pushes of a route (any name that is not an event). */
+  on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
+  on<T = unknown>(route: string, listener: PushListener<T>): this;
+  on(name: string, listener: (...args: never[]) => void): this {
+    if (EVENT_NAMES.has(name)) this.#events.on(name as keyof ClientEvents, listener as ClientEvents[keyof ClientEvents]);
+    else this.#pushes.on(name, listener as PushListener);
+    return this;
+  }
+
+  /** Removes a listener added with `on`. */
+  off<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
+  off<T = unknown>(route: string, listener: PushListener<T>): this;
+  off(name: string, listener: (...args: never[]) => void): this {
+    if (EVENT_NAMES.has(name)) this.#events.off(name as keyof ClientEvents, listener as ClientEvents[keyof ClientEvents]);
+    else this.#pushes.off(name, listener as PushListener);
+    return this;
+  }
+
+  /** An RPC invoker over this connection: generated proxies call backends through it with binary bodies. */
+  invoker(): Invoker {
+    return (this.#invoker ??= {
+      call: (op, args, opts) => this.#call(op.route, args, opts ?? {}),
+      send: (op, args) => {
+        try {
+          this.#send(op.route, MessageType.Notify, args);
+        } catch (err) {
+          this.#events.emit('error', RpcError.from(err));
+        }
+      },
+    });
+  }
+
+  /**
+   * Serves a servant's operations (its class's static `operations`, or those given): a backend calls
+   * them by pushing to their routes. Pushes carry no reply, so results are dropped. Returns a stop function.
+   */
+  serve<S extends object>(servant: S, operations: readonly OperationEntry<S>[] = operationsOf(servant)): () => void {
+    return this.#served.add(servant, operations);
+  }
+
+  /** Closes the connection and stops reconnecting; waiting requests fail with `cancelled`. */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(): Promise<void> {
+    const wasClosed = this.#state === State.Closed;
+    const cancelled = new RpcError('cancelled', 'client closed');
+    this.#state = State.Closed;
+    this.#lifetime.abort(cancelled);
+    this.#wake?.();
+    this.#pending.rejectAll(cancelled);
+    if (!wasClosed) this.#events.emit('close', undefined);
+    await this.#conn?.close(cancelled);
+  }
+
+  #open(): Promise<ClientConnection> {
+    const { user, handshakeTimeoutMs, maxPacketSize } = this.#options;
+    const options = { user, handshakeTimeoutMs, maxPacketSize, signal: this.#lifetime.signal };
+    return ClientConnection.open(this.url, this.#openSocket, options, this.#sink);
+  }
+
+  #call(route: string, body: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
+    const conn = this.#conn;
+    if (this.#state !== State.Open || !conn) return Promise.reject(this.#notConnected());
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new RpcError('cancelled', 'request aborted before it was sent', { cause: signal.reason }));
+    const id = this.#pending.nextId();
+    const code = conn.handshake.dict.codeOf(route);
+    let packet: Uint8Array;
+    try {
+      packet = encodeMessagePacket({ type: MessageType.Request, id, route, routeCode: code, body });
+    } catch (err) {
+      return Promise.reject(new RpcError('bad_payload', `cannot send ${route}: ${(err as Error).message}`, { cause: err }));
+    }
+    const reply = this.#pending.wait(id, options.timeoutMs ?? this.#options.timeoutMs, signal);
+    conn.send(packet);
+    return reply.then(responseBody);
+  }
+
+  #send(route: string, type: MessageType, body: Uint8Array): void {
+    const conn = this.#conn;
+    if (this.#state !== State.Open || !conn) throw this.#notConnected();
+    const code = conn.handshake.dict.codeOf(route);
+    try {
+      conn.send(encodeMessagePacket({ type, route, routeCode: code, body }));
+    } catch (err) {
+      throw new RpcError('bad_payload', `cannot send ${route}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  #notConnected(): RpcError {
+    return new RpcError('unavailable', this.#state === State.Closed ? 'client is closed' : 'not connected (reconnecting)');
+  }
+
+  #onMessage(msg: Message): void {
+    if (msg.type === MessageType.Response) {
+      this.#pending.resolve(msg.id, msg); // false: a late answer to a request that already ended
+      return;
+    }
+    const served = this.#served.get(msg.route);
+    if (served) this.#invokeServed(served, msg);
+    else if (this.#pushes.has(msg.route)) this.#deliverPush(msg);
+  }
+
+  #deliverPush(msg: Message): void {
+    let body: unknown;
+    try {
+      if (msg.compressed) throw new RpcError('bad_payload', 'compressed push, but compression was not negotiated');
+      body = decodeJson(msg.body, `push on ${msg.route}`);
+    } catch (err) {
+      this.#events.emit('error', RpcError.from(err));
+      return;
+    }
+    this.#pushes.emit(msg.route, body, msg.route);
+  }
+
+  #invokeServed(served: ServedOperation, msg: Message): void {
+    const ctx: CallContext = { route: msg.route, extra: {}, signal: this.#lifetime.signal, caller: this.invoker() };
+    const failed = (err: unknown): void => {
+      const e = RpcError.from(err);
+      this.#events.emit('error', new RpcError(e.code, `served operation ${msg.route} failed: ${e.message}`, { cause: err }));
+    };
+    try {
+      const result = served.entry.invoke(served.servant, msg.body, ctx);
+      if (result instanceof Promise) result.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  #onKick(reason: string): void {
+    this.#kicked = true;
+    this.#events.emit('kick', reason);
+  }
+
+  #onLost(error: RpcError, fault: boolean): void {
+    if (this.#state === State.Closed) return;
+    this.#pending.rejectAll(error.code === 'unavailable' ? error : new RpcError('unavailable', error.message, { cause: error }));
+    if (fault) this.#events.emit('error', error);
+    if (this.#kicked || !this.#options.reconnect) {
+      this.#finish(error);
+      return;
+    }
+    this.#state = State.Reconnecting;
+    this.#events.emit('disconnect', error);
+    void this.#reconnect(error);
+  }
+
+  /** Retries with backoff until connected, closed, refused, or out of attempts. */
+  async #reconnect(lastError: RpcError): Promise<void> {
+    const policy = this.#options.reconnect!;
+    for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+      await this.#sleep(backoffDelay(attempt, policy));
+      if (this.#state !== State.Reconnecting) return;
+      try {
+        this.#conn = await this.#open();
+        this.#state = State.Open;
+        this.#events.emit('reconnect', attempt);
+        return;
+      } catch (err) {
+        if (this.#state !== State.Reconnecting) return;
+        lastError = RpcError.from(err);
+        if (lastError.code === 'unauthenticated') break; // refused: trying again will not change that
+      }
+    }
+    if (this.#state === State.Reconnecting) this.#finish(lastError);
+  }
+
+  /** Waits `ms`, or less when the client is closed meanwhile. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  #finish(error: RpcError): void {
+    this.#state = State.Closed;
+    this.#lifetime.abort(error);
+    this.#events.emit('close', error);
+  }
+
+  /** A listener threw: report it as an 'error' event, or rethrow it where nobody listens for errors. */
+  #listenerFailed(err: unknown, name: string): void {
+    if (name !== 'error' && this.#events.has('error')) {
+      const detail = err instanceof Error ? err.message : String(err);
+      this.#events.emit('error', new RpcError('internal', `a "${String(name)}" listener threw: ${detail}`, { cause: err }));
+    } else {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+}
