@@ -1,8 +1,9 @@
 import type { CallContext, Invoker, OperationEntry } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
-import { encodeJsonBody, parseJsonBody } from '../wire/json-body.js';
 import { encodeMessagePacket, MessageType, type Message } from '../wire/message.js';
+import { attachCallSite, CallSite } from '../rpc/call-site.js';
 import { backoffDelay } from './backoff.js';
+import { decodeJson, encodeJson, responseBody } from './client-bodies.js';
 import { ClientConnection, type ConnectionSink } from './client-connection.js';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './client-options.js';
 import type { OpenSocket } from './client-socket.js';
@@ -41,35 +42,6 @@ const enum State {
   Open,
   Reconnecting,
   Closed,
-}
-
-/** Body of a successful response, or the RpcError an error-flagged response carries. */
-function responseBody(msg: Message): Uint8Array {
-  if (msg.compressed) throw new RpcError('bad_payload', 'compressed response, but compression was not negotiated');
-  if (!msg.error) return msg.body;
-  let value: unknown;
-  try {
-    value = parseJsonBody(msg.body);
-  } catch {
-    throw new RpcError('internal', 'error response with an unreadable body');
-  }
-  throw RpcError.fromJSON(value);
-}
-
-function decodeJson(body: Uint8Array, what: string): unknown {
-  try {
-    return parseJsonBody(body);
-  } catch (err) {
-    throw new RpcError('bad_payload', `${what} is not JSON`, { cause: err });
-  }
-}
-
-function encodeJson(body: unknown, route: string): Uint8Array {
-  try {
-    return encodeJsonBody(body);
-  } catch (err) {
-    throw new RpcError('bad_payload', `body for ${route} cannot be sent as JSON`, { cause: err });
-  }
 }
 
 /**
@@ -212,9 +184,13 @@ export class Client implements AsyncDisposable {
     } catch (err) {
       return Promise.reject(new RpcError('bad_payload', `cannot send ${route}: ${(err as Error).message}`, { cause: err }));
     }
+    // Remembered so a failure that surfaces later points at the caller's code, not the receive loop.
+    const site = this.#options.captureCallSites ? new CallSite() : undefined;
     const reply = this.#pending.wait(id, options.timeoutMs ?? this.#options.timeoutMs, signal);
     conn.send(packet);
-    return reply.then(responseBody);
+    return reply.then(responseBody).catch((err: RpcError) => {
+      throw attachCallSite(err, site);
+    });
   }
 
   #send(route: string, type: MessageType, body: Uint8Array): void {

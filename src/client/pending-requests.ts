@@ -15,7 +15,12 @@ interface Pending {
  */
 export class PendingRequests {
   #byId = new Map<number, Pending>();
-  #lastId = 0;
+  #lastId: number;
+
+  /** @param lastId the id before the first one handed out (tests start near the wrap). Default 0. */
+  constructor(lastId = 0) {
+    this.#lastId = lastId;
+  }
 
   /** Number of requests waiting. */
   get size(): number {
@@ -34,16 +39,16 @@ export class PendingRequests {
   }
 
   /**
-   * Waits for the response to `id`. A finite `timeoutMs` fails it with `deadline_exceeded`,
-   * `signal` with `cancelled`. The caller checks `signal.aborted` before sending.
+   * Waits for the response to `id`. A finite `timeoutMs` fails it with `deadline_exceeded` (at once
+   * when 0 or negative), `signal` with `cancelled`. The caller checks `signal.aborted` before sending.
    */
   wait(id: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Message> {
     return new Promise<Message>((resolve, reject) => {
       const entry: Pending = { resolve, reject, timer: undefined, signal, onAbort: undefined };
-      if (Number.isFinite(timeoutMs) && timeoutMs >= 0) {
+      if (Number.isFinite(timeoutMs)) {
         entry.timer = setTimeout(
           () => this.reject(id, new RpcError('deadline_exceeded', `no response within ${timeoutMs} ms`)),
-          timeoutMs,
+          Math.max(0, timeoutMs),
         );
       }
       if (signal) {
