@@ -1,8 +1,9 @@
 /**
  * Call sites: a call remembers where user code made it, so an error that surfaces later (a
  * timeout, a closed connection, a servant's error) shows the caller's stack instead of the
- * runtime's receive loop. Capturing a stack costs about a microsecond per call; the connection
- * option `captureCallSites` turns it off where that matters more than debuggability.
+ * runtime's receive loop. Capturing a stack is the largest single cost of a small call (one run on
+ * a loaded 2-core machine: 24k calls/s over TCP with it, 122k without); the connection option
+ * `captureCallSites` turns it off on links where throughput matters more than stacks.
  */
 
 /** Marker error whose stack is the call site. */

@@ -25,8 +25,9 @@ export interface CommunicatorOptions {
   logger?: RpcLogger;
 }
 
-/** Per-connection options of `connect` and `attach`. */
-export interface ConnectionOptions {
+/** Per-connection options of `connect` and `attach`; the others override the communicator's defaults. */
+export interface ConnectionOptions
+  extends Pick<RpcConnectionOptions, 'defaultTimeoutMs' | 'routing' | 'captureCallSites' | 'onSendError'> {
   /** Serves incoming calls on this connection too (bidirectional calls). */
   adapter?: Adapter;
   /** Gives up connecting when it fires. */
@@ -97,9 +98,10 @@ export class Communicator {
   }
 
   /** Runs RPC over a frame connection made elsewhere (a gateway's own link), serving `adapter` on it. */
-  attach(frames: FrameConnection, options: Pick<ConnectionOptions, 'adapter'> = {}): RpcConnection {
+  attach(frames: FrameConnection, options: Omit<ConnectionOptions, 'signal'> = {}): RpcConnection {
     this.#checkOpen();
-    const connection = new RpcConnection(frames, { ...this.#connectionOptions, adapter: options.adapter });
+    const { signal: _signal, ...overrides } = options as ConnectionOptions;
+    const connection = new RpcConnection(frames, { ...this.#connectionOptions, ...definedOnly(overrides) });
     this.#connections.add(connection);
     connection.onClose(() => this.#connections.delete(connection));
     return connection;
@@ -161,6 +163,11 @@ export function parseEndpoint(endpoint: string): URL {
   } catch (err) {
     throw new TypeError(`endpoint ${JSON.stringify(endpoint)} is not a URL like tcp://127.0.0.1:4000`, { cause: err });
   }
+}
+
+/** Drops undefined values so they do not override the communicator's defaults. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function makeListener(frames: FrameListener, accepted: Set<RpcConnection>, onClose: () => void): RpcListener {

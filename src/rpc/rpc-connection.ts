@@ -25,7 +25,7 @@ export interface RpcConnectionOptions {
    * from different IDL versions), `code` (smaller; both sides must share the code table) or `both`.
    */
   routing?: Routing | undefined;
-  /** Remember each call's stack for late failures (about 1 µs per call). Default true. */
+  /** Remember each call's stack for late failures; the main per-call cost, see call-site.ts. Default true. */
   captureCallSites?: boolean | undefined;
   /** Smallest gap between two deadline sweeps, in milliseconds. Default 10. */
   sweepResolutionMs?: number | undefined;

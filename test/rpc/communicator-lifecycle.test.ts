@@ -74,3 +74,12 @@ test('two communicators share nothing unless given the same in-process hub', asy
   await assert.rejects(b.connect('inproc://only-in-a'), { code: 'unavailable' });
   await b.listen('inproc://only-in-a', new Adapter()); // the same name is free in b
 });
+
+test('a connection may override the communicator defaults', async () => {
+  await using comm = createCommunicator({ transports: defaultTransports(), logger: silent, defaultTimeoutMs: 60_000 });
+  const l = await comm.listen('inproc://overrides', new Adapter().add(new ServerImpl()));
+  const conn = await comm.connect(l.endpoint, { defaultTimeoutMs: undefined, captureCallSites: false });
+  const fast = await comm.connect(l.endpoint, { defaultTimeoutMs: 30 });
+  await rejectsWith(new ServerProxy(fast).sleep(1000), 'deadline_exceeded');
+  assert.equal(await new ServerProxy(conn).sleep(40), undefined, 'undefined keeps the default of 60 s');
+});
