@@ -121,7 +121,9 @@ export class ClientConnection {
         () => this.#fail(new RpcError('deadline_exceeded', `no handshake within ${handshakeTimeoutMs} ms`), false),
         handshakeTimeoutMs,
       );
-      openSocket(url, { onData: (b) => this.#onData(b), onClose: (e) => this.#onSocketClose(e) }).then(
+      const handlers = { onData: (b: Uint8Array) => this.#onData(b), onClose: (e?: Error) => this.#onSocketClose(e) };
+      // Wrapped so a transport that throws instead of rejecting is handled the same way.
+      new Promise<ClientSocket>((opened) => opened(openSocket(url, handlers))).then(
         (socket) => this.#onSocketOpen(socket),
         (err: unknown) => {
           const detail = err instanceof Error ? err.message : String(err);
@@ -153,7 +155,7 @@ export class ClientConnection {
     if (this.#state === State.Closed) return;
     this.#heartbeat?.touch();
     try {
-      this.#reader!(bytes, (p) => this.#onPacket(p));
+      this.#reader!.push(bytes, (p) => this.#onPacket(p));
     } catch (err) {
       this.#fail(toFailure(err), !(err instanceof RpcError));
     }
@@ -212,6 +214,11 @@ export class ClientConnection {
   #onSocketClose(error: Error | undefined): void {
     this.#socketDone();
     if (this.#state === State.Closed) return;
+    const partial = this.#reader?.bufferedBytes ?? 0;
+    if (partial > 0) {
+      this.#fail(toFailure(new ProtocolError('ERR_PACKET_TRUNCATED', `stream ended ${partial} bytes into a packet`)), true);
+      return;
+    }
     const message = error ? `connection lost: ${error.message}` : 'connection closed by the server';
     this.#fail(new RpcError('unavailable', message, { cause: error }), false);
   }

@@ -213,6 +213,10 @@ export class Client implements AsyncDisposable {
       this.#pending.resolve(msg.id, msg); // false: a late answer to a request that already ended
       return;
     }
+    if (msg.compressed) {
+      this.#events.emit('error', new RpcError('bad_payload', `compressed push on ${msg.route}, but compression was not negotiated`));
+      return;
+    }
     const served = this.#served.get(msg.route);
     if (served) this.#invokeServed(served, msg);
     else if (this.#pushes.has(msg.route)) this.#deliverPush(msg);
@@ -221,7 +225,6 @@ export class Client implements AsyncDisposable {
   #deliverPush(msg: Message): void {
     let body: unknown;
     try {
-      if (msg.compressed) throw new RpcError('bad_payload', 'compressed push, but compression was not negotiated');
       body = decodeJson(msg.body, `push on ${msg.route}`);
     } catch (err) {
       this.#events.emit('error', RpcError.from(err));

@@ -109,3 +109,24 @@ test('tcp: packets split into single bytes and joined in one write are reassembl
   assert.deepEqual(errors, []);
   await client.close();
 });
+
+test('tcp: a stream that ends inside a packet is reported as truncated', async () => {
+  await expectProtocolClose('tcp', 'ERR_PACKET_TRUNCATED', (p) => {
+    p.sendRaw(Buffer.from([PKG.Data, 0, 0, 10, 0x06]));
+    setTimeout(() => p.destroy(), 20);
+  });
+});
+
+test('a compressed push (not negotiated) is reported and dropped; the connection stays', async () => {
+  const { client, peer, errors } = await session('ws');
+  const got: unknown[] = [];
+  client.on('a.b', (b) => got.push(b));
+  const msg = Protocol.Message.encode(0, MSG.Push, 0, 'a.b', Buffer.from('{}'));
+  msg[0] |= 0x10;
+  peer.sendPacket(PKG.Data, msg);
+  await sleep(50);
+  assert.deepEqual(got, []);
+  assert.deepEqual(errors.map((e) => e.code), ['bad_payload']);
+  assert.equal(client.connected, true);
+  await client.close();
+});
