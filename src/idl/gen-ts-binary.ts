@@ -45,7 +45,7 @@ function packable(t: TypeRef): boolean {
 /** The function reading / writing the wrapper message of a nested container. */
 export function wrapperFn(kind: 'read' | 'write', t: TypeRef, ctx: TsContext): string {
   if (!isContainer(t)) throw new Error('only containers have wrappers');
-  return `$${kind}_${ctx.plan.wrapperOf(t)}`;
+  return `$${kind}$${ctx.plan.wrapperOf(t)}`;
 }
 
 /** An expression reading one value of `t` from reader `r`. */
@@ -198,12 +198,12 @@ export function wrapperFunctions(ctx: TsContext): string[] {
     const type = tsType(w.type, ctx);
     out.push(
       `/** Reads wrapper message ${w.name}: one ${type} in field 1. */`,
-      `function $read_${w.name}(r: $rt.ProtoReader): ${type} {`,
+      `function $read$${w.name}(r: $rt.ProtoReader): ${type} {`,
       ...indent([code.decl, ...readLoop([code]), `return ${code.result};`]),
       '}',
       '',
       `/** Writes wrapper message ${w.name}. */`,
-      `function $write_${w.name}(w: $rt.ProtoWriter, value: ${type}): void {`,
+      `function $write$${w.name}(w: $rt.ProtoWriter, value: ${type}): void {`,
       ...indent(code.write),
       '}',
       '',

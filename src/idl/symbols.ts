@@ -6,6 +6,9 @@ import type { DeclNode, IdlFileNode } from './ast.js';
 import type { Diagnostics } from './errors.js';
 import { reservedTypeName } from './names.js';
 
+/** Generated code imports the runtime as `$rt` and module `m` as `$m`, so no module may be called `rt`. */
+const RUNTIME_ALIAS = 'rt';
+
 /** A declaration and where it lives. */
 export interface IdlSymbol {
   readonly module: string;
@@ -29,6 +32,9 @@ export class SymbolTable {
   constructor(files: readonly IdlFileNode[], diagnostics: Diagnostics) {
     for (const file of files) {
       for (const mod of file.modules) {
+        if (mod.name === RUNTIME_ALIAS) {
+          diagnostics.add('IDL_RESERVED_NAME', mod.pos, `module name '${mod.name}' would clash with the runtime import of generated code`);
+        }
         const symbols = this.#module(mod.name);
         if (!symbols.files.includes(file.path)) symbols.files.push(file.path);
         for (const decl of mod.decls) this.#declare(symbols, { module: mod.name, file: file.path, decl }, diagnostics);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import Long from 'long';
 import protobuf from 'protobufjs';
 import { ProtocolError } from '../../src/wire/errors.js';
 import { ProtoReader } from '../../src/wire/proto-reader.js';
@@ -39,9 +40,9 @@ function readAll(r: ProtoReader, depth = 0): void {
 describe('ProtoReader reads the protobuf wire format', () => {
   it('reads what protobufjs writes', () => {
     const w = protobuf.Writer.create();
-    w.int32(-5).uint32(300).sint32(-7).int64(protobuf.util.Long.fromString('-9223372036854775808'));
-    w.sint64(protobuf.util.Long.fromString('123456789012345678')).uint64(protobuf.util.Long.fromString('18446744073709551615', true));
-    w.fixed32(0xdeadbeef).sfixed32(-3).fixed64(protobuf.util.Long.fromString('99')).sfixed64(protobuf.util.Long.fromString('-99'));
+    w.int32(-5).uint32(300).sint32(-7).int64(Long.fromString('-9223372036854775808'));
+    w.sint64(Long.fromString('123456789012345678')).uint64(Long.fromString('18446744073709551615', true));
+    w.fixed32(0xdeadbeef).sfixed32(-3).fixed64(Long.fromString('99')).sfixed64(Long.fromString('-99'));
     w.float(0.25).double(Math.E).bool(true).bool(false).string('ünïcode ✓').bytes(new Uint8Array([1, 2, 3]));
     const r = new ProtoReader(w.finish());
     assert.equal(r.int32(), -5);

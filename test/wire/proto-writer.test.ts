@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import Long from 'long';
 import protobuf from 'protobufjs';
 import { ProtoWriter, varintSize } from '../../src/wire/proto-writer.js';
 
@@ -97,7 +98,7 @@ describe('ProtoWriter encodes the protobuf wire format', () => {
             case 'int64':
             case 'sint64':
               ours[k](v);
-              theirs[k](protobuf.util.Long.fromString(v.toString()));
+              theirs[k](Long.fromString(v.toString()));
               break;
             default:
               (ours[k] as (x: typeof v) => unknown)(v);
