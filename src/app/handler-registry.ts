@@ -29,10 +29,10 @@ export interface RouteEntry {
 
 const ROUTE_PART = /^[A-Za-z_$][\w$]*$/;
 
-/** Own and inherited method names of a handler object, minus the constructor and `_private` ones. */
+/** Function-valued names of a handler (own, then class methods), minus the constructor and `_private` ones. */
 function methodNames(obj: object): string[] {
   const names = new Set<string>();
-  for (let p = Object.getPrototypeOf(obj); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+  for (let p: object | null = obj; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
     for (const name of Object.getOwnPropertyNames(p)) {
       if (name === 'constructor' || name.startsWith('_')) continue;
       if (typeof (obj as Record<string, unknown>)[name] === 'function') names.add(name);

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Application } from '../../src/index.js';
+import { startTestApp } from '../support/apps.js';
+import { Protocol, RawClient } from '../support/pomelo-raw-client.js';
+
+let app: Application;
+let wsUrl: string;
+let tcpPort: number;
+
+before(async () => {
+  ({ app, wsUrl, tcpPort } = await startTestApp(
+    (a) => a.handler('echo', { echo: (b: unknown) => b }),
+    { handshakeTimeoutMs: 300, heartbeatSec: 1, maxPacketSize: 1024 },
+  ));
+});
+after(() => app.stop());
+
+/** A healthy client kept open across each case: it must keep working. */
+async function bystander(): Promise<RawClient> {
+  return (await RawClient.ws(wsUrl)).open();
+}
+
+async function assertAlive(c: RawClient): Promise<void> {
+  assert.equal(await c.request('echo.echo', 'alive'), 'alive');
+}
+
+const transports = { ws: () => RawClient.ws(wsUrl), tcp: () => RawClient.tcp(tcpPort) };
+
+for (const [name, connect] of Object.entries(transports)) {
+  describe(`bad input over ${name} closes only that connection`, () => {
+    test('no handshake within the deadline', async () => {
+      const other = await bystander();
+      const c = await connect();
+      await c.closed;
+      await assertAlive(other);
+      other.close();
+    });
+
+    test('handshake but no ack within the deadline', async () => {
+      const other = await bystander();
+      const c = await connect();
+      await c.shake();
+      await c.closed;
+      assert.ok(app.gateway.stats.errors.ERR_HANDSHAKE_TIMEOUT! > 0);
+      await assertAlive(other);
+      other.close();
+    });
+
+    test('data before handshake-ack is kicked with ERR_STATE', async () => {
+      const other = await bystander();
+      const c = await connect();
+      await c.shake();
+      c.notify('echo.echo', 1);
+      await c.closed;
+      assert.deepEqual(c.kicks, [{ reason: 'ERR_STATE' }]);
+      await assertAlive(other);
+      other.close();
+    });
+
+    test('a packet over the maximum size is kicked with ERR_PACKET_TOO_LARGE', async () => {
+      const other = await bystander();
+      const c = await (await connect()).open();
+      c.request('echo.echo', 'x'.repeat(2000)).catch(() => {});
+      await c.closed;
+      assert.deepEqual(c.kicks, [{ reason: 'ERR_PACKET_TOO_LARGE' }]);
+      await assertAlive(other);
+      other.close();
+    });
+
+    test('garbage bytes are kicked with ERR_PACKET_TYPE', async () => {
+      const other = await bystander();
+      const c = await connect();
+      c.sendRaw(Buffer.from([0x99, 0, 0, 1, 0x42, 0x42]));
+      await c.closed;
+      assert.deepEqual(c.kicks, [{ reason: 'ERR_PACKET_TYPE' }]);
+      await assertAlive(other);
+      other.close();
+    });
+
+    test('a message with a broken header is kicked', async () => {
+      const other = await bystander();
+      const c = await (await connect()).open();
+      // A request flag with a message id that never ends.
+      c.sendRaw(Protocol.Package.encode(4, Buffer.from([0x00, 0xff, 0xff])));
+      await c.closed;
+      assert.deepEqual(c.kicks, [{ reason: 'ERR_MESSAGE_TRUNCATED' }]);
+      await assertAlive(other);
+      other.close();
+    });
+
+    test('an unknown compressed route code is kicked with ERR_ROUTE_CODE_UNKNOWN', async () => {
+      const other = await bystander();
+      const c = await (await connect()).open();
+      c.sendRaw(Protocol.Package.encode(4, Protocol.Message.encode(1, 0, 1, 4321, Buffer.from('{}'))));
+      await c.closed;
+      assert.deepEqual(c.kicks, [{ reason: 'ERR_ROUTE_CODE_UNKNOWN' }]);
+      await assertAlive(other);
+      other.close();
+    });
+
+    test('a client that goes silent is dropped after two heartbeat intervals', async () => {
+      const c = await (await connect()).open();
+      const t0 = Date.now();
+      await c.closed;
+      // Heartbeats were sent to it on the timer while it was silent.
+      assert.ok(c.heartbeats >= 1, `heartbeats sent: ${c.heartbeats}`);
+      assert.ok(Date.now() - t0 >= 1500);
+    });
+  });
+}
+
+test('a WebSocket frame ending inside a packet is kicked with ERR_PACKET_TRUNCATED', async () => {
+  const other = await bystander();
+  const c = await RawClient.ws(wsUrl);
+  c.sendRaw(Buffer.from([1, 0, 0, 50, 0x7b]));
+  await c.closed;
+  assert.deepEqual(c.kicks, [{ reason: 'ERR_PACKET_TRUNCATED' }]);
+  await assertAlive(other);
+  other.close();
+});
+
+test('a TCP stream that stops inside a packet is closed by the handshake deadline, not waited on', async () => {
+  const c = await RawClient.tcp(tcpPort);
+  c.sendRaw(Buffer.from([1, 0, 0, 50, 0x7b]));
+  await c.closed;
+  assert.equal(c.kicks.length, 0);
+});
+
+test('a client that sends heartbeats stays connected past the timeout', async () => {
+  const c = await (await RawClient.tcp(tcpPort)).open();
+  const timer = setInterval(() => c.heartbeat(), 400);
+  await new Promise((r) => setTimeout(r, 2600));
+  clearInterval(timer);
+  assert.equal(c.isClosed, false);
+  await assertAlive(c);
+  c.close();
+});
