@@ -45,7 +45,7 @@ export function generateTypeScript(model: IdlModel, module: ModuleModel, options
 /** The `const Name: ProtoCodec<Name>` companion of a struct. */
 function structCompanion(s: StructModel, ctx: TsContext): string[] {
   const codes = s.fields.map((f, i) => fieldCode(f.type, f.number, `f${i + 1}`, `v.${f.name}`, ctx));
-  const defaults = s.fields.map((f) => `${f.name}: ${defaultValue(f.type, ctx)}, `).join('');
+  const defaults = s.fields.map((f) => `${f.name}: ${defaultValue(f.type, ctx)}`).join(', ');
   const value = s.fields.length ? 'v' : '_v';
   const result = s.fields.map((f, i) => `${f.name}: ${codes[i]!.result}`).join(', ');
   return [
@@ -53,7 +53,8 @@ function structCompanion(s: StructModel, ctx: TsContext): string[] {
     `export const ${s.name}: $rt.ProtoCodec<${s.name}> = {`,
     ...indent([
       `create(init?: Partial<${s.name}>): ${s.name} {`,
-      `  return { ${defaults}...init };`,
+      `  const value: ${s.name} = ${defaults ? `{ ${defaults} }` : '{}'};`,
+      '  return init ? Object.assign(value, init) : value;',
       '},',
       `encode(value: ${s.name}): Uint8Array {`,
       '  const w = new $rt.ProtoWriter();',

@@ -16,6 +16,8 @@ export const WireType = {
   I32: 5,
 } as const;
 
+const EMPTY = new Uint8Array(0);
+
 /** Appends protobuf-encoded values; `finish()` returns the bytes written so far. */
 export class ProtoWriter {
   #buf: Uint8Array;
@@ -187,8 +189,9 @@ export class ProtoWriter {
   finish(): Uint8Array {
     if (this.#forks.length > 0) throw new RangeError('ProtoWriter.finish() with an open fork()');
     const out = this.#buf.subarray(0, this.#pos);
-    this.#buf = allocBytes(16);
-    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    // The bytes now belong to the caller; a new buffer is allocated only if the writer is used again.
+    this.#buf = EMPTY;
+    this.#view = new DataView(EMPTY.buffer);
     this.#pos = 0;
     return out;
   }
@@ -211,7 +214,7 @@ export class ProtoWriter {
   #reserve(n: number): void {
     const need = this.#pos + n;
     if (need <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
+    let size = Math.max(this.#buf.length * 2, 64);
     while (size < need) size *= 2;
     const next = allocBytes(size);
     next.set(this.#buf.subarray(0, this.#pos));
