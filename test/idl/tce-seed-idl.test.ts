@@ -26,6 +26,9 @@ describe('the IDL of the TCE documentation compiles unchanged', () => {
       ['test.Server.bidirection', 2 * 256 + 11, true],
       ['test.ITerminal.onMessage', 3 * 256 + 1, true],
     ]);
+    const root = protobuf.loadSync(path.join(gen.dir, 'test.proto'));
+    assert.deepEqual(Object.keys(root.lookupService('test.Server').methods), ['echo', 'timeout', 'heartbeat', 'bidirection']);
+    assert.deepEqual(Object.keys(root.lookupType('test.ITerminal_onMessage_Args').fields), ['message']);
   });
 
   it('skeleton_js=false leaves out the servant of Server but keeps its proxy, extending BaseServerProxy', async () => {

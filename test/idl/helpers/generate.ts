@@ -2,7 +2,7 @@
  * Compiles IDL fixtures into a fresh temp directory whose generated code imports the runtime from
  * this repository's sources, so tests exercise the real runtime.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,9 +23,15 @@ export interface Generated {
   load(name: string): Promise<Record<string, unknown>>;
 }
 
-/** A temp directory marked as ESM, so Node loads the generated `.ts` there as modules. */
+const created: string[] = [];
+process.once('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp directory marked as ESM, so Node loads the generated `.ts` there as modules; removed at exit. */
 export function tempDir(prefix = 'yard-idl-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
   writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
   return dir;
 }
