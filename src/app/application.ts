@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { defaultLogger, Gateway, type GatewayAddresses, type GatewayOptions, type Group } from '../gateway/index.js';
+import { operationsOf } from '../rpc/servant-base.js';
 import { ConfigError, RouteDictionary } from '../wire/index.js';
 import type { Component } from './component.js';
 import { afterFilter, beforeFilter, type Filter } from './filters.js';
 import type { HandlerContext } from './handler-context.js';
+import type { HandlerCall } from './handler-call.js';
 import { HandlerRegistry, type HandlerOptions } from './handler-registry.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 import { Scheduler } from './scheduler.js';
@@ -19,6 +21,9 @@ export interface AppOptions {
   logger?: Logger;
 }
 
+/** Body codec of servant routes: the bytes go to the generated code as they are. */
+const asBytes = (b: unknown): Uint8Array => b as Uint8Array;
+
 type AppState = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
 /**
@@ -30,6 +35,7 @@ export class Application {
   readonly logger: Logger;
   readonly scheduler: Scheduler;
   readonly #registry = new HandlerRegistry();
+  readonly #fixedCodes = new Map<string, number>();
   readonly #filters: Filter[] = [];
   readonly #components: Component[] = [];
   readonly #options: AppOptions;
@@ -54,6 +60,26 @@ export class Application {
   handler(service: string, handler: object, options?: HandlerOptions): this {
     this.#assertNotStarted('handler');
     this.#registry.register(service, handler, options);
+    return this;
+  }
+
+  /**
+   * Serves an IDL servant to clients: each operation becomes a route with binary (protobuf) bodies,
+   * and its IDL number becomes the route's dictionary code.
+   */
+  servant(servant: object, options?: Omit<HandlerOptions, 'public'> & { public?: boolean }): this {
+    this.#assertNotStarted('servant');
+    for (const op of operationsOf(servant)) {
+      this.#registry.add({
+        route: op.route,
+        public: options?.public === true,
+        schedulerKey: options?.scheduler,
+        decode: asBytes,
+        encode: asBytes,
+        handler: (ctx, body) => op.invoke(servant, body as Uint8Array, ctx as HandlerCall),
+      });
+      this.#fixedCodes.set(op.route, op.code);
+    }
     return this;
   }
 
@@ -109,9 +135,10 @@ export class Application {
     return addresses;
   }
 
-  /** Route codes: those given, then every other route numbered after the highest. */
+  /** Route codes: those given, then the IDL's, then every other route numbered after the highest. */
   #dictionary(given: RouteDictionary | undefined): RouteDictionary {
     const dict = new RouteDictionary(given ? Object.entries(given.toJSON()) : []);
+    for (const [route, code] of this.#fixedCodes) if (dict.codeOf(route) === undefined) dict.add(route, code);
     let next = Math.max(0, ...Object.values(dict.toJSON())) + 1;
     for (const route of this.#registry.routes.keys()) if (dict.codeOf(route) === undefined) dict.add(route, next++);
     return dict;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Session } from '../gateway/index.js';
-import type { Extra } from '../rpc/call.js';
+import { SessionInvoker, type Session } from '../gateway/index.js';
+import type { CallContext, Extra, Invoker } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
 import { MessageType, ProtocolError, type Message } from '../wire/index.js';
 import type { HandlerContext } from './handler-context.js';
@@ -8,10 +8,10 @@ import type { RouteEntry } from './handler-registry.js';
 import type { Job } from './scheduler.js';
 
 /**
- * One request or notify on its way through a handler: the scheduler's job and the handler's
- * context in one object, so a message costs one allocation here.
+ * One request or notify on its way through a handler: the scheduler's job, the handler's context
+ * and an IDL servant's call context in one object, so a message costs one allocation here.
  */
-export class HandlerCall implements Job, HandlerContext {
+export class HandlerCall implements Job, HandlerContext, CallContext {
   readonly route: string;
   readonly session: Session;
   readonly isRequest: boolean;
@@ -20,6 +20,8 @@ export class HandlerCall implements Job, HandlerContext {
   readonly #entry: RouteEntry;
   readonly #logger: Logger;
   #extra: Extra | undefined;
+  #abort: AbortController | undefined;
+  readonly #onSessionClosed = (): void => this.#abort?.abort(new RpcError('cancelled', 'session closed'));
 
   constructor(session: Session, message: Message, entry: RouteEntry, logger: Logger) {
     this.session = session;
@@ -37,6 +39,20 @@ export class HandlerCall implements Job, HandlerContext {
       if (this.session.uid !== undefined) this.#extra.uid = this.session.uid;
     }
     return this.#extra;
+  }
+
+  /** Aborts when the session closes while the call runs (created on first use). */
+  get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      this.session.onClose(this.#onSessionClosed);
+    }
+    return this.#abort.signal;
+  }
+
+  /** Calls back to an interface the client serves, as pushes (bidirectional calls). */
+  get caller(): Invoker {
+    return new SessionInvoker(this.session);
   }
 
   push(route: string, body: unknown): boolean {
@@ -63,6 +79,7 @@ export class HandlerCall implements Job, HandlerContext {
   }
 
   #succeed(value: unknown): void {
+    if (this.#abort) this.session.offClose(this.#onSessionClosed);
     if (!this.isRequest) return;
     let bytes: Uint8Array;
     try {
@@ -75,6 +92,7 @@ export class HandlerCall implements Job, HandlerContext {
   }
 
   #fail(err: unknown): void {
+    if (this.#abort) this.session.offClose(this.#onSessionClosed);
     const rpcErr = err instanceof ProtocolError ? new RpcError('bad_payload', err.message) : RpcError.from(err);
     if (rpcErr.code === 'internal') this.#logger.error({ err, route: this.route, session: this.session.id }, 'handler failed');
     else this.#logger.debug({ err: rpcErr, route: this.route }, 'handler refused the call');

@@ -6,3 +6,4 @@ export { defaultLogger, DUPLICATE_LOGIN_REASON, Gateway, type GatewayAddresses, 
 export { Group, type BroadcastOptions } from './group.js';
 export type { GatewayOptions, TcpAcceptorOptions, WsAcceptorOptions } from './options.js';
 export { Session, type SessionCloseHook } from './session.js';
+export { SessionInvoker } from './session-invoker.js';

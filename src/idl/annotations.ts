@@ -1,7 +1,8 @@
 /**
  * Reads the annotations the compiler understands: `index` (an integer), `comment` (text) and
- * `skeleton_ts` / `skeleton_js` (booleans; false means no servant base). Other keys, such as the
- * seed's `skeleton_cpp`, are accepted and ignored.
+ * `skeleton_ts` (boolean; false means no servant base). Other languages' keys, such as TCE's
+ * `skeleton_js` (its browser-only JavaScript target) or `skeleton_cpp`, are accepted and ignored:
+ * TypeScript here runs servers, so only `skeleton_ts` speaks for it.
  */
 import type { Annotation } from './ast.js';
 import type { Diagnostics, SourcePos } from './errors.js';
@@ -10,7 +11,7 @@ import type { Diagnostics, SourcePos } from './errors.js';
 export interface ReadAnnotations {
   readonly index: { readonly value: number; readonly pos: SourcePos } | undefined;
   readonly comment: string | undefined;
-  /** False when skeleton_ts or skeleton_js is false. */
+  /** False when skeleton_ts is false. */
   readonly skeleton: boolean;
 }
 
@@ -33,7 +34,7 @@ export function readAnnotations(annotations: readonly Annotation[], diagnostics:
     } else if (a.key === 'comment') {
       if (typeof a.value === 'string') comment = a.value === '' ? undefined : a.value;
       else diagnostics.add('IDL_BAD_ANNOTATION', a.pos, `comment must be a string, not ${JSON.stringify(a.value)}`);
-    } else if (a.key === 'skeleton_ts' || a.key === 'skeleton_js') {
+    } else if (a.key === 'skeleton_ts') {
       if (typeof a.value === 'boolean') skeleton &&= a.value;
       else diagnostics.add('IDL_BAD_ANNOTATION', a.pos, `${a.key} must be true or false, not ${JSON.stringify(a.value)}`);
     }

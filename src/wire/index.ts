@@ -35,3 +35,7 @@ export {
 } from './packet.js';
 export { PacketStreamDecoder } from './packet-stream-decoder.js';
 export { MAX_ROUTE_CODE, RouteDictionary } from './route-dictionary.js';
+export { base64Decode, base64Encode } from './base64.js';
+export type { BinaryCodec, JsonObject, JsonValue, ProtoCodec } from './proto-codec.js';
+export { ProtoReader, type ProtoReaderOptions } from './proto-reader.js';
+export { ProtoWriter, WireType, varintSize } from './proto-writer.js';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import type { CallContext, Invoker, OperationRef } from '../../src/rpc/call.js';
-import { fixture, generate, repoRoot } from './helpers/generate.js';
+import { fixture, generate, repoRoot, tempDir } from './helpers/generate.js';
 import { loopback } from './helpers/loopback.js';
 
 type Ctor<T = object> = new (...args: never[]) => T;
@@ -31,8 +31,12 @@ describe('the IDL of the TCE documentation compiles unchanged', () => {
     assert.deepEqual(Object.keys(root.lookupType('test.ITerminal_onMessage_Args').fields), ['message']);
   });
 
-  it('skeleton_js=false leaves out the servant of Server but keeps its proxy, extending BaseServerProxy', async () => {
-    const mod = await generate([example]).load('test');
+  it('skeleton_ts=false leaves out the servant of Server but keeps its proxy, extending BaseServerProxy', async () => {
+    assert.equal(typeof (await generate([example]).load('test')).Server, 'function', 'skeleton_js is another language');
+    const dir = tempDir();
+    const tsOnly = path.join(dir, 'test.idl');
+    writeFileSync(tsOnly, readFileSync(example, 'utf8').replace('skeleton_js=false', 'skeleton_ts=false'));
+    const mod = await generate([tsOnly]).load('test');
     assert.equal(mod.Server, undefined);
     assert.equal(typeof mod.BaseServer, 'function');
     assert.equal(typeof mod.ITerminal, 'function');
