@@ -42,7 +42,7 @@ export interface ConnectionHost {
   readonly onBind: BindHook;
   /** Called once when the connection has ended, with why. */
   connectionClosed(conn: ClientConnection, reason: string): void;
-  /** Counts a protocol violation or a send-queue overflow (metrics). */
+  /** Counts a drop by code: a ProtocolError code or one of GatewayErrorCodes (metrics). */
   countError(code: string): void;
 }
 

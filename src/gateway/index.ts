@@ -7,3 +7,4 @@ export { Group, type BroadcastOptions } from './group.js';
 export type { GatewayOptions, TcpAcceptorOptions, WsAcceptorOptions } from './options.js';
 export { Session, type SessionCloseHook } from './session.js';
 export { SessionInvoker } from './session-invoker.js';
+export { GatewayErrorCodes, type GatewayErrorCode } from './gateway-errors.js';
