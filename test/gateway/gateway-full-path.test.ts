@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { RpcError, type Application, type HandlerContext } from '../../src/index.js';
 import { startTestApp } from '../support/apps.js';
@@ -137,6 +138,18 @@ for (const [name, connect] of Object.entries(transports)) {
       const c = await (await connect()).open({}, { type: 'raw', errorFlag: true });
       assert.deepEqual(await c.request('echo.refuse', {}), { code: 'permission_denied', message: 'not you' });
       c.close();
+    });
+
+    test('bodies flagged 0x10 (gzip or zlib) are inflated before the handler sees them', async () => {
+      const c = await (await connect()).open();
+      const json = Buffer.from(JSON.stringify({ packed: 'z'.repeat(500) }));
+      for (const packed of [gzipSync(json), deflateSync(json)]) {
+        const reply = c.requestBytes('echo.echo', packed, true);
+        assert.deepEqual(await reply, { packed: 'z'.repeat(500) });
+      }
+      void c.requestBytes('echo.echo', Buffer.from('not compressed at all'), true);
+      await c.closed;
+      assert.deepEqual(c.kicks, [{ reason: 'ERR_DECOMPRESS' }]);
     });
 
     test('a body that is not JSON answers bad_payload', async () => {

@@ -108,11 +108,11 @@ export class RawClient {
     return p;
   }
 
-  /** A request whose body bytes are sent as given (not JSON-encoded). */
-  requestBytes(route: string, bytes: Uint8Array): Promise<unknown> {
+  /** A request whose body bytes are sent as given (not JSON-encoded), optionally flagged compressed (0x10). */
+  requestBytes(route: string, bytes: Uint8Array, compressed = false): Promise<unknown> {
     const id = ++this.#reqId;
     const p = new Promise<unknown>((resolve) => this.#pending.set(id, { resolve }));
-    this.#write(Protocol.Package.encode(4, Protocol.Message.encode(id, 0, 0, route, bytes)));
+    this.#write(Protocol.Package.encode(4, Protocol.Message.encode(id, 0, 0, route, bytes, compressed ? 1 : 0)));
     return p;
   }
 
