@@ -1,7 +1,7 @@
 import { allocBytes, utf8Decode, utf8Length, utf8Write } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { PACKET_HEADER_SIZE, PacketType, writePacketHeader } from './packet.js';
-import type { RouteDictionary } from './route-dictionary.js';
+import { MAX_ROUTE_CODE, type RouteDictionary } from './route-dictionary.js';
 
 /** Message types carried in data packets. */
 export const MessageType = {
@@ -77,7 +77,15 @@ function checkSpec(spec: MessageSpec): number {
   if (hasId(spec.type) && (!Number.isInteger(id) || id < 0 || id > MAX_MESSAGE_ID)) {
     throw new ProtocolError('ERR_MESSAGE_ID_RANGE', String(id));
   }
-  if (!hasRoute(spec.type) || spec.routeCode) return 0;
+  if (!hasRoute(spec.type)) return 0;
+  if (spec.routeCode) {
+    // Only two bytes go on the wire: a larger (or fractional, or negative) code would be silently
+    // mangled into some other route.
+    if (!Number.isInteger(spec.routeCode) || spec.routeCode < 1 || spec.routeCode > MAX_ROUTE_CODE) {
+      throw new ProtocolError('ERR_ROUTE_CODE_UNKNOWN', `${spec.routeCode} is outside 1..${MAX_ROUTE_CODE}`);
+    }
+    return 0;
+  }
   const routeBytes = utf8Length(spec.route ?? '');
   if (routeBytes > MAX_ROUTE_BYTES) throw new ProtocolError('ERR_ROUTE_TOO_LONG', `${routeBytes} bytes`);
   return routeBytes;

@@ -1,4 +1,4 @@
-import { concatBytes } from './bytes.js';
+import { allocBytes } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { isPacketType, PACKET_HEADER_SIZE, readPacketLength, type Packet, type PacketType } from './packet.js';
 
@@ -85,20 +85,25 @@ export class PacketStreamDecoder {
       this.#chunks.shift();
       return first!;
     }
-    const parts: Uint8Array[] = [];
-    let need = n;
-    while (need > 0) {
-      const c = this.#chunks[0]!;
+    // Copy straight into the result and drop the used chunks with one splice: shifting them off
+    // one at a time is quadratic when a large body arrives in many tiny chunks.
+    const out = allocBytes(n);
+    let filled = 0;
+    let used = 0;
+    while (filled < n) {
+      const c = this.#chunks[used]!;
+      const need = n - filled;
       if (c.length <= need) {
-        parts.push(c);
-        this.#chunks.shift();
-        need -= c.length;
+        out.set(c, filled);
+        filled += c.length;
+        used++;
       } else {
-        parts.push(c.subarray(0, need));
-        this.#chunks[0] = c.subarray(need);
-        need = 0;
+        out.set(c.subarray(0, need), filled);
+        this.#chunks[used] = c.subarray(need);
+        filled = n;
       }
     }
-    return concatBytes(parts, n);
+    this.#chunks.splice(0, used);
+    return out;
   }
 }
