@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { SessionInvoker, type Session } from '../gateway/index.js';
+import { SessionInvoker, type ClientSession, type ReplySink } from '../gateway/index.js';
 import type { CallContext, Extra, Invoker } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
 import { MessageType, ProtocolError, type Message } from '../wire/index.js';
@@ -13,8 +13,9 @@ import type { Job } from './scheduler.js';
  */
 export class HandlerCall implements Job, HandlerContext, CallContext {
   readonly route: string;
-  readonly session: Session;
+  readonly session: ClientSession;
   readonly isRequest: boolean;
+  readonly #sink: ReplySink;
   readonly #id: number;
   readonly #body: Uint8Array;
   readonly #entry: RouteEntry;
@@ -23,8 +24,10 @@ export class HandlerCall implements Job, HandlerContext, CallContext {
   #abort: AbortController | undefined;
   readonly #onSessionClosed = (): void => this.#abort?.abort(new RpcError('cancelled', 'session closed'));
 
-  constructor(session: Session, message: Message, entry: RouteEntry, logger: Logger) {
+  /** @param sink where the answer goes: the session on a gateway, the forwarding reply on a backend. */
+  constructor(session: ClientSession, message: Pick<Message, 'type' | 'id' | 'route' | 'body'>, entry: RouteEntry, logger: Logger, sink: ReplySink) {
     this.session = session;
+    this.#sink = sink;
     this.route = message.route;
     this.isRequest = message.type === MessageType.Request;
     this.#id = message.id;
@@ -88,7 +91,7 @@ export class HandlerCall implements Job, HandlerContext, CallContext {
       this.#fail(err);
       return;
     }
-    this.session.respond(this.#id, bytes);
+    this.#sink.respond(this.#id, bytes);
   }
 
   #fail(err: unknown): void {
@@ -96,6 +99,6 @@ export class HandlerCall implements Job, HandlerContext, CallContext {
     const rpcErr = err instanceof ProtocolError ? new RpcError('bad_payload', err.message) : RpcError.from(err);
     if (rpcErr.code === 'internal') this.#logger.error({ err, route: this.route, session: this.session.id }, 'handler failed');
     else this.#logger.debug({ err: rpcErr, route: this.route }, 'handler refused the call');
-    if (this.isRequest) this.session.respondError(this.#id, rpcErr);
+    if (this.isRequest) this.#sink.respondError(this.#id, rpcErr);
   }
 }

@@ -1,10 +1,10 @@
 import type { Extra } from '../rpc/call.js';
-import type { Session } from '../gateway/index.js';
+import type { ClientSession } from '../gateway/index.js';
 
 /** What a handler method receives besides the request body. */
 export interface HandlerContext {
   readonly route: string;
-  readonly session: Session;
+  readonly session: ClientSession;
   /** Out-of-band context: the session id and, once bound, the user id. */
   readonly extra: Extra;
   /** True for a request (a response is sent), false for a notify. */

@@ -34,7 +34,7 @@ export class LocalDispatcher implements Dispatcher {
       }
       return;
     }
-    const call = new HandlerCall(session, message, entry, this.#logger);
+    const call = new HandlerCall(session, message, entry, this.#logger, session);
     this.#scheduler.submit(entry.schedulerKey ? this.#keyOf(call, entry.schedulerKey) : session.id, call);
   }
 

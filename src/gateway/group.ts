@@ -1,21 +1,41 @@
-import { encodeJsonBody, encodeMessagePacket, MessageType, type RouteDictionary } from '../wire/index.js';
-import type { Session } from './session.js';
+import { ConfigError, encodeJsonBody, encodeMessagePacket, MessageType, type RouteDictionary } from '../wire/index.js';
+import { Session, type ClientSession } from './session.js';
 
-/** Options of {@link Group.broadcast}. */
+/** Options of {@link SessionGroup.broadcast}. */
 export interface BroadcastOptions {
   /** A session (or session id) that does not get this broadcast, e.g. the sender. */
-  except?: Session | string;
+  except?: ClientSession | string;
 }
 
 /**
- * A named set of sessions (a room, a channel) to broadcast to. The push is encoded once and the
- * same bytes are queued to every member. Members leave on their own when their session closes.
+ * A named set of sessions to broadcast to (a room, a channel): on a gateway its own sessions, on a
+ * backend sessions held by any gateway. Members leave on their own when their session closes.
  */
-export class Group {
+export interface SessionGroup {
+  readonly name: string;
+  readonly size: number;
+  /** Adds a session; adding twice is harmless. False if the session has already closed. */
+  add(session: ClientSession): boolean;
+  remove(session: ClientSession): void;
+  has(session: ClientSession): boolean;
+  members(): ClientSession[];
+  /** Pushes a JSON body to every member; returns how many it was sent to. */
+  broadcast(route: string, body: unknown, options?: BroadcastOptions): number;
+  /** Pushes an encoded body to every member. */
+  broadcastBytes(route: string, body: Uint8Array, options?: BroadcastOptions): number;
+  /** Removes every member. */
+  clear(): void;
+}
+
+/**
+ * A group of this gateway's own sessions. The push is encoded once and the same bytes are queued
+ * to every member.
+ */
+export class Group implements SessionGroup {
   readonly name: string;
   #members = new Map<string, Session>();
   readonly #dictionary: RouteDictionary;
-  readonly #onMemberClosed = (s: Session): void => {
+  readonly #onMemberClosed = (s: ClientSession): void => {
     this.#members.delete(s.id);
   };
 
@@ -28,8 +48,8 @@ export class Group {
     return this.#members.size;
   }
 
-  /** Adds a session; adding twice is harmless. False if the session has already closed. */
-  add(session: Session): boolean {
+  add(session: ClientSession): boolean {
+    if (!(session instanceof Session)) throw new ConfigError(`group ${this.name} holds this gateway's own sessions only`);
     if (session.closed) return false;
     if (this.#members.has(session.id)) return true;
     this.#members.set(session.id, session);
@@ -37,11 +57,11 @@ export class Group {
     return true;
   }
 
-  remove(session: Session): void {
+  remove(session: ClientSession): void {
     if (this.#members.delete(session.id)) session.offClose(this.#onMemberClosed);
   }
 
-  has(session: Session): boolean {
+  has(session: ClientSession): boolean {
     return this.#members.has(session.id);
   }
 
@@ -49,12 +69,10 @@ export class Group {
     return [...this.#members.values()];
   }
 
-  /** Pushes a JSON body to every member; returns how many it was queued to. */
   broadcast(route: string, body: unknown, options?: BroadcastOptions): number {
     return this.broadcastBytes(route, encodeJsonBody(body), options);
   }
 
-  /** Pushes an encoded body to every member, encoding the packet once. */
   broadcastBytes(route: string, body: Uint8Array, options?: BroadcastOptions): number {
     const packet = encodeMessagePacket({ type: MessageType.Push, route, routeCode: this.#dictionary.codeOf(route), body });
     const except = typeof options?.except === 'object' ? options.except.id : options?.except;
@@ -65,7 +83,6 @@ export class Group {
     return sent;
   }
 
-  /** Removes every member. */
   clear(): void {
     for (const s of this.#members.values()) s.offClose(this.#onMemberClosed);
     this.#members.clear();

@@ -1,6 +1,6 @@
 import type { Invoker, OperationRef } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
-import type { Session } from './session.js';
+import type { ClientSession } from './session.js';
 
 /**
  * Calls an interface a client serves, through its session: each one-way call travels as a push on
@@ -8,9 +8,9 @@ import type { Session } from './session.js';
  * calls are refused; a client interface is declared with void operations.
  */
 export class SessionInvoker implements Invoker {
-  readonly #session: Session;
+  readonly #session: ClientSession;
 
-  constructor(session: Session) {
+  constructor(session: ClientSession) {
     this.#session = session;
   }
 

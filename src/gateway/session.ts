@@ -15,7 +15,43 @@ export interface SessionLink {
 }
 
 /** Called once when a session ends, with why. */
-export type SessionCloseHook = (session: Session, reason: string) => void;
+export type SessionCloseHook = (session: ClientSession, reason: string) => void;
+
+/**
+ * What handlers see of a client's session, wherever it is held: the gateway's own {@link Session},
+ * or a backend's copy of it in a cluster. Handler code written against this runs in both.
+ */
+export interface ClientSession {
+  /** Unique across the cluster: `<frontendId>-<counter>`. */
+  readonly id: string;
+  /** Id of the gateway holding the connection. */
+  readonly frontendId: string;
+  /** The bound user id, once authenticated. */
+  readonly uid: string | undefined;
+  readonly closed: boolean;
+  /** Binds a user id: the session counts as authenticated from now on. */
+  bind(uid: string): void;
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+  /** A copy of the key/value data. */
+  data(): Record<string, unknown>;
+  /** Pushes a JSON body on `route`; false when the client is known to be gone. */
+  push(route: string, body: unknown): boolean;
+  /** Pushes an already-encoded body (JSON or IDL binary) on `route`. */
+  pushBytes(route: string, body: Uint8Array): boolean;
+  /** Tells the client why, then closes its connection. */
+  kick(reason: string): void;
+  /** Runs `hook` when the session ends (at once if it already has). */
+  onClose(hook: SessionCloseHook): void;
+  offClose(hook: SessionCloseHook): void;
+}
+
+/** Where a request's answer goes: the session itself on a gateway, a forwarding reply on a backend. */
+export interface ReplySink {
+  respond(id: number, body: Uint8Array): void;
+  respondError(id: number, err: RpcError): void;
+}
 
 /** Called when a session binds a user id, so the gateway can index it (and kick older logins). */
 export type BindHook = (session: Session, uid: string, previous: string | undefined) => void;
@@ -24,7 +60,7 @@ export type BindHook = (session: Session, uid: string, previous: string | undefi
  * One client's session on a gateway: its id, the user bound to it, key/value data, and the way
  * to push to it. Handlers see this object (or its remote twin in a cluster).
  */
-export class Session {
+export class Session implements ClientSession, ReplySink {
   /** Unique across the cluster: `<serverId>-<counter>`. */
   readonly id: string;
   /** Id of the gateway holding the connection. */
@@ -34,6 +70,7 @@ export class Session {
   #data = new Map<string, unknown>();
   #closeHooks: SessionCloseHook[] = [];
   #closed = false;
+  #version = 0;
   readonly #link: SessionLink;
   readonly #onBind: BindHook;
 
@@ -54,11 +91,21 @@ export class Session {
     return this.#closed;
   }
 
+  /** Bumped on every change of uid or data, so copies of the session can tell they are stale. */
+  get version(): number {
+    return this.#version;
+  }
+
   /** Binds a user id: the session counts as authenticated from now on. */
   bind(uid: string): void {
     if (typeof uid !== 'string' || uid === '') throw new RpcError('bad_payload', 'uid must be a non-empty string');
+    if (this.#uid === uid) return;
+    this.#version++;
+    this.#setUid(uid);
+  }
+
+  #setUid(uid: string): void {
     const previous = this.#uid;
-    if (previous === uid) return;
     this.#uid = uid;
     this.#onBind(this, uid, previous);
   }
@@ -69,10 +116,26 @@ export class Session {
 
   set(key: string, value: unknown): void {
     this.#data.set(key, value);
+    this.#version++;
   }
 
   delete(key: string): void {
-    this.#data.delete(key);
+    if (this.#data.delete(key)) this.#version++;
+  }
+
+  /**
+   * Applies a change made by a backend's copy of this session, as one new version: data keys set
+   * (a value of `null` deletes) and the user id bound.
+   */
+  applyUpdate(update: { uid?: string; set?: Record<string, unknown> }): void {
+    if (update.set) {
+      for (const [k, v] of Object.entries(update.set)) {
+        if (v === null) this.#data.delete(k);
+        else this.#data.set(k, v);
+      }
+    }
+    this.#version++;
+    if (typeof update.uid === 'string' && update.uid !== '' && update.uid !== this.#uid) this.#setUid(update.uid);
   }
 
   /** A copy of the key/value data (what a cluster forwards to backends). */
@@ -97,20 +160,21 @@ export class Session {
   }
 
   /** Answers request `id` with an encoded body. */
-  respond(id: number, body: Uint8Array): boolean {
-    return this.#link.send(encodeMessagePacket({ type: MessageType.Response, id, body }));
+  respond(id: number, body: Uint8Array): void {
+    this.#link.send(encodeMessagePacket({ type: MessageType.Response, id, body }));
   }
 
   /**
    * Answers request `id` with an error. Clients that negotiated flag 0x20 get `{code, message}`
    * under that flag; others (plain pomelo) get `{code: 500, error, message}` as a normal response.
    */
-  respondError(id: number, err: RpcError): boolean {
+  respondError(id: number, err: RpcError): void {
     if (this.#link.errorFlag) {
       const body = encodeJsonBody(err.toJSON());
-      return this.#link.send(encodeMessagePacket({ type: MessageType.Response, id, body, error: true }));
+      this.#link.send(encodeMessagePacket({ type: MessageType.Response, id, body, error: true }));
+      return;
     }
-    return this.respond(id, encodeJsonBody({ code: 500, error: err.code, message: err.message }));
+    this.respond(id, encodeJsonBody({ code: 500, error: err.code, message: err.message }));
   }
 
   /** Tells the client why, then closes its connection. */

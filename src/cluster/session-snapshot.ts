@@ -1,0 +1,51 @@
+import { ProtocolError, parseJsonBody, utf8Encode } from '../wire/index.js';
+
+/** A session as a gateway forwards it to a backend with each request. */
+export interface SessionSnapshot {
+  readonly id: string;
+  readonly frontendId: string;
+  readonly uid?: string;
+  /** The gateway's session version when the snapshot was taken (see Session.version). */
+  readonly version: number;
+  readonly data: Record<string, unknown>;
+}
+
+/** Changes a backend made to its copy of a session, sent back to the gateway as one version. */
+export interface SessionUpdate {
+  uid?: string;
+  /** Keys set; `null` deletes a key. */
+  set?: Record<string, unknown>;
+}
+
+/** Encodes a snapshot (JSON: session data is whatever the application stored). */
+export function encodeSnapshot(s: SessionSnapshot): Uint8Array {
+  return utf8Encode(JSON.stringify(s));
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Decodes and checks a snapshot; throws ProtocolError on anything malformed. */
+export function decodeSnapshot(bytes: Uint8Array): SessionSnapshot {
+  const v = parseJsonBody(bytes);
+  if (
+    !isRecord(v) ||
+    typeof v.id !== 'string' ||
+    typeof v.frontendId !== 'string' ||
+    typeof v.version !== 'number' ||
+    !isRecord(v.data) ||
+    (v.uid !== undefined && typeof v.uid !== 'string')
+  ) {
+    throw new ProtocolError('ERR_BODY_INVALID', 'malformed session snapshot');
+  }
+  return v as unknown as SessionSnapshot;
+}
+
+/** Decodes a session update; throws ProtocolError on anything malformed. */
+export function decodeUpdate(v: unknown): SessionUpdate {
+  if (!isRecord(v) || (v.uid !== undefined && typeof v.uid !== 'string') || (v.set !== undefined && !isRecord(v.set))) {
+    throw new ProtocolError('ERR_BODY_INVALID', 'malformed session update');
+  }
+  return v as SessionUpdate;
+}
