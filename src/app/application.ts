@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
-import { defaultLogger, Gateway, type GatewayAddresses, type GatewayOptions, type Group } from '../gateway/index.js';
+import { defaultLogger, Gateway, type GatewayAddresses, type GatewayOptions, type SessionGroup } from '../gateway/index.js';
 import { operationsOf } from '../rpc/servant-base.js';
-import { ConfigError, RouteDictionary } from '../wire/index.js';
+import { ConfigError, encodeJsonBody, RouteDictionary } from '../wire/index.js';
+import type { ClusterOptions } from './cluster-options.js';
+import { ClusterRuntime } from './cluster-runtime.js';
+import { ForwardingDispatcher } from './forwarding-dispatcher.js';
 import type { Component } from './component.js';
 import { afterFilter, beforeFilter, type Filter } from './filters.js';
 import type { HandlerContext } from './handler-context.js';
@@ -16,6 +19,8 @@ export interface AppOptions {
   serverId?: string;
   /** Runs a gateway in this process with these options; omitted = no client acceptors. */
   gateway?: Omit<GatewayOptions, 'serverId' | 'logger'>;
+  /** Joins a cluster: discovery, server transport, registry. Omitted = everything in this process. */
+  cluster?: ClusterOptions;
   /** Most ms a graceful stop may take before the process exits anyway. Default 10000. */
   shutdownTimeoutMs?: number;
   logger?: Logger;
@@ -40,12 +45,13 @@ export class Application {
   readonly #components: Component[] = [];
   readonly #options: AppOptions;
   #gateway: Gateway | undefined;
+  #cluster: ClusterRuntime | undefined;
   #state: AppState = 'new';
   #stopping: Promise<void> | undefined;
 
   constructor(options: AppOptions = {}) {
     this.#options = options;
-    this.serverId = options.serverId ?? '1';
+    this.serverId = options.cluster?.self.id ?? options.serverId ?? '1';
     this.logger = options.logger ?? defaultLogger(`server-${this.serverId}`);
     this.scheduler = new Scheduler((err, key) => this.logger.error({ err, key }, 'scheduled job failed'));
   }
@@ -107,9 +113,27 @@ export class Application {
     return this;
   }
 
-  /** A group on this server's gateway, created on first use. */
-  group(name: string): Group {
+  /** This server's type in a cluster ("app" when not clustered). */
+  get serverType(): string {
+    return this.#options.cluster?.self.type ?? 'app';
+  }
+
+  /** A group by name: this gateway's in one process, spanning every gateway in a cluster. */
+  group(name: string): SessionGroup {
+    if (this.#cluster) return this.#cluster.group(name);
     return this.gateway.group(name);
+  }
+
+  /** Pushes a JSON body to a session, wherever it is held. */
+  pushToSession(sessionId: string, route: string, body: unknown): void {
+    if (this.#cluster) this.#cluster.pushToSession(sessionId, route, encodeJsonBody(body));
+    else this.gateway.session(sessionId)?.push(route, body);
+  }
+
+  /** Pushes a JSON body to a user's session; resolves false when the user is not connected. */
+  async pushToUser(uid: string, route: string, body: unknown): Promise<boolean> {
+    if (this.#cluster) return this.#cluster.pushToUser(uid, route, encodeJsonBody(body));
+    return this.gateway.sessionOfUser(uid)?.push(route, body) ?? false;
   }
 
   /** The routes this application serves. */
@@ -124,12 +148,18 @@ export class Application {
     this.#registry.applyFilters(this.#filters);
     for (const c of this.#components) await c.start?.(this);
     let addresses: GatewayAddresses = {};
+    const cluster = this.#options.cluster;
+    if (cluster) this.#cluster = new ClusterRuntime(cluster, this.#registry, this.scheduler, this.logger);
     if (this.#options.gateway) {
       const dictionary = this.#dictionary(this.#options.gateway.dictionary);
-      const dispatcher = new LocalDispatcher(this.#registry, this.scheduler, this.logger);
-      this.#gateway = new Gateway({ ...this.#options.gateway, dictionary, serverId: this.serverId, logger: this.logger }, dispatcher);
-      addresses = await this.#gateway.start();
+      const local = new LocalDispatcher(this.#registry, this.scheduler, this.logger);
+      const dispatcher = this.#cluster ? new ForwardingDispatcher(local, this.#registry.routes.keys(), this.#cluster, cluster?.publicRoutes) : local;
+      const options = { ...this.#options.gateway, dictionary, serverId: this.serverId, logger: this.logger };
+      this.#gateway = new Gateway(options, dispatcher, this.#cluster?.gatewayHooks());
     }
+    // Join the cluster before taking clients, so the first forwarded request finds its servers.
+    await this.#cluster?.start(this.#gateway);
+    if (this.#gateway) addresses = await this.#gateway.start();
     for (const c of this.#components) await c.afterStart?.(this);
     this.#state = 'started';
     return addresses;
@@ -158,6 +188,7 @@ export class Application {
     const reversed = [...this.#components].reverse();
     for (const c of reversed) await this.#safely(c, 'beforeShutdown', () => c.beforeShutdown?.(this));
     await this.#gateway?.close(reason);
+    await this.#cluster?.stop();
     this.scheduler.clearTimers();
     for (const c of reversed) await this.#safely(c, 'shutdown', () => c.shutdown?.(this));
     this.#state = 'stopped';

@@ -62,6 +62,18 @@ export class HandlerCall implements Job, HandlerContext, CallContext {
     return this.session.push(route, body);
   }
 
+  /** The scheduler queue this call runs on: the route's named scheduler, else the session. */
+  queueKey(): string {
+    const keyFn = this.#entry.schedulerKey;
+    if (!keyFn) return this.session.id;
+    try {
+      return String(keyFn(this));
+    } catch (err) {
+      this.#logger.error({ err, route: this.route }, 'scheduler key function failed; using the session queue');
+      return this.session.id;
+    }
+  }
+
   /** Decodes the body, runs the handler chain, and answers; never throws. */
   run(): unknown {
     let result: unknown;

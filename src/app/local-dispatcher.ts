@@ -35,16 +35,6 @@ export class LocalDispatcher implements Dispatcher {
       return;
     }
     const call = new HandlerCall(session, message, entry, this.#logger, session);
-    this.#scheduler.submit(entry.schedulerKey ? this.#keyOf(call, entry.schedulerKey) : session.id, call);
-  }
-
-  /** A handler's scheduler key; a key function that throws falls back to the session's queue. */
-  #keyOf(call: HandlerCall, keyFn: (ctx: HandlerCall) => string): string {
-    try {
-      return String(keyFn(call));
-    } catch (err) {
-      this.#logger.error({ err, route: call.route }, 'scheduler key function failed; using the session queue');
-      return call.session.id;
-    }
+    this.#scheduler.submit(call.queueKey(), call);
   }
 }

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { PACKET_HEADER_SIZE } from '../wire/index.js';
+import { encodeMessagePacket, MessageType, PACKET_HEADER_SIZE } from '../wire/index.js';
 import type { Acceptor, AcceptHost } from './acceptor.js';
 import { ClientConnection, CloseReason, type ConnectionHost } from './client-connection.js';
 import type { ClientSocket } from './client-socket.js';
@@ -24,6 +24,12 @@ export interface GatewayStats {
 export interface GatewayAddresses {
   ws?: { host: string; port: number };
   tcp?: { host: string; port: number };
+}
+
+/** Cluster hooks: told of sessions binding users and closing, after the gateway's own handling. */
+export interface GatewayHooks {
+  sessionBound?(session: Session, uid: string): void;
+  sessionClosed?(session: Session, reason: string): void;
 }
 
 /** Reason given to a user's older session when the same user logs in again. */
@@ -55,8 +61,10 @@ export class Gateway implements ConnectionHost, AcceptHost {
   #total = 0;
   #errors: Record<string, number> = {};
   #addresses: GatewayAddresses = {};
+  readonly #hooks: GatewayHooks;
 
-  constructor(options: GatewayOptions, dispatcher: Dispatcher) {
+  constructor(options: GatewayOptions, dispatcher: Dispatcher, hooks: GatewayHooks = {}) {
+    this.#hooks = hooks;
     this.options = resolveGatewayOptions(options);
     this.dispatcher = dispatcher;
     this.logger = options.logger ?? defaultLogger(`gateway-${this.options.serverId}`);
@@ -96,6 +104,14 @@ export class Gateway implements ConnectionHost, AcceptHost {
     return this.#byUid.get(uid);
   }
 
+  /** Pushes one body to several of this gateway's sessions, encoding the packet once; returns how many got it. */
+  pushToSessions(sids: readonly string[], route: string, body: Uint8Array): number {
+    const packet = encodeMessagePacket({ type: MessageType.Push, route, routeCode: this.options.dictionary.codeOf(route), body });
+    let sent = 0;
+    for (const sid of sids) if (this.#sessions.get(sid)?.sendPacket(packet)) sent++;
+    return sent;
+  }
+
   /** The group with this name, created on first use. */
   group(name: string): Group {
     let g = this.#groups.get(name);
@@ -132,6 +148,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
     const older = this.#byUid.get(uid);
     this.#byUid.set(uid, session);
     if (older && older !== session) older.kick(DUPLICATE_LOGIN_REASON);
+    this.#hooks.sessionBound?.(session, uid);
   };
 
   connectionClosed(conn: ClientConnection, reason: string): void {
@@ -140,6 +157,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
     this.#sessions.delete(s.id);
     if (s.uid !== undefined && this.#byUid.get(s.uid) === s) this.#byUid.delete(s.uid);
     s.markClosed(reason, (err) => this.logger.error({ err, session: s.id }, 'session close hook failed'));
+    this.#hooks.sessionClosed?.(s, reason);
     if (this.#connections.size === 0) for (const w of this.#closeWaiters) w();
   }
 

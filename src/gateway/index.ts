@@ -2,7 +2,7 @@
 export type { AuthResult, Authenticator } from './auth.js';
 export { CloseReason } from './client-connection.js';
 export type { Dispatcher } from './dispatcher.js';
-export { defaultLogger, DUPLICATE_LOGIN_REASON, Gateway, type GatewayAddresses, type GatewayStats } from './gateway.js';
+export { defaultLogger, DUPLICATE_LOGIN_REASON, Gateway, type GatewayAddresses, type GatewayHooks, type GatewayStats } from './gateway.js';
 export { Group, type BroadcastOptions, type SessionGroup } from './group.js';
 export type { GatewayOptions, TcpAcceptorOptions, WsAcceptorOptions } from './options.js';
 export { Session, type ClientSession, type ReplySink, type SessionCloseHook } from './session.js';

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import { encodeFramedJson } from '../cluster/framed-json.js';
+import { decodeSnapshot } from '../cluster/session-snapshot.js';
+import type { ReplySink } from '../gateway/index.js';
+import { IncomingCall, RpcError, type Adapter, type CallContext, type OperationEntry } from '../rpc/index.js';
+import { MessageType } from '../wire/index.js';
+import { HandlerCall } from './handler-call.js';
+import type { HandlerRegistry, RouteEntry } from './handler-registry.js';
+import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
+import type { Scheduler } from './scheduler.js';
+
+/** Resolves a forwarded request's promise with the handler's answer and the session's changes. */
+class ForwardedReply implements ReplySink {
+  constructor(
+    readonly session: RemoteSession,
+    readonly resolve: (bytes: Uint8Array) => void,
+    readonly reject: (err: RpcError) => void,
+  ) {}
+
+  respond(_id: number, body: Uint8Array): void {
+    this.resolve(encodeFramedJson(this.session.takeUpdate(), body));
+  }
+
+  respondError(_id: number, err: RpcError): void {
+    this.reject(err);
+  }
+}
+
+/** For one-way calls: no answer travels; session changes go by update message. */
+const NO_REPLY: ReplySink = { respond: () => {}, respondError: () => {} };
+
+/**
+ * A backend's side of forwarding: every handler route becomes an operation other servers call with
+ * the request body and a session snapshot; the handler runs on the session's queue against a
+ * {@link RemoteSession}, and the reply carries the answer plus the session's changes.
+ */
+export class BackendService {
+  readonly #sessions = new Map<string, RemoteSession>();
+  readonly #registry: HandlerRegistry;
+  readonly #scheduler: Scheduler;
+  readonly #logger: Logger;
+  readonly #host: RemoteSessionHost;
+  #inFlight = 0;
+  #lastArrival = 0;
+
+  constructor(registry: HandlerRegistry, scheduler: Scheduler, logger: Logger, host: RemoteSessionHost) {
+    this.#registry = registry;
+    this.#scheduler = scheduler;
+    this.#logger = logger;
+    this.#host = host;
+  }
+
+  /** Serves every handler route on `adapter`. */
+  addTo(adapter: Adapter): void {
+    const entries = [...this.#registry.routes.values()].map((e) => this.#entry(e));
+    if (entries.length > 0) adapter.add(this, entries);
+  }
+
+  /** The gateway says a session closed: its copy runs its close hooks and is dropped. */
+  sessionClosed(sid: string, reason: string): void {
+    const s = this.#sessions.get(sid);
+    if (!s) return;
+    this.#sessions.delete(sid);
+    s.markClosed(reason);
+  }
+
+  /** Resolves once nothing is in flight and nothing new arrived for `quietMs` (or after 30 s). */
+  async drain(quietMs: number): Promise<void> {
+    const end = Date.now() + 30_000;
+    for (;;) {
+      const idle = this.#inFlight === 0 && Date.now() - this.#lastArrival >= quietMs;
+      if (idle || Date.now() > end) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  #entry(route: RouteEntry): OperationEntry<BackendService> {
+    return {
+      route: route.route,
+      code: 0,
+      oneway: false,
+      invoke: (_self, body, ctx) => this.#run(route, body, ctx),
+    };
+  }
+
+  #sessionOf(ctx: CallContext): RemoteSession {
+    const bytes = ctx instanceof IncomingCall ? ctx.session : undefined;
+    if (!bytes) throw new RpcError('bad_payload', `${ctx.route}: forwarded call without a session`);
+    const snap = decodeSnapshot(bytes);
+    let s = this.#sessions.get(snap.id);
+    if (s) s.sync(snap);
+    else this.#sessions.set(snap.id, (s = new RemoteSession(snap, this.#host)));
+    return s;
+  }
+
+  #run(route: RouteEntry, body: Uint8Array, ctx: CallContext): Uint8Array | Promise<Uint8Array> {
+    const session = this.#sessionOf(ctx);
+    const oneway = ctx instanceof IncomingCall && ctx.id === 0;
+    this.#lastArrival = Date.now();
+    const message = { type: oneway ? MessageType.Notify : MessageType.Request, id: 0, route: route.route, body };
+    if (oneway) {
+      this.#submit(new HandlerCall(session, message, route, this.#logger, NO_REPLY));
+      return new Uint8Array(0);
+    }
+    this.#inFlight++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const sink = new ForwardedReply(session, resolve, reject);
+      this.#submit(new HandlerCall(session, message, route, this.#logger, sink));
+    }).finally(() => this.#inFlight--);
+  }
+
+  #submit(call: HandlerCall): void {
+    this.#scheduler.submit(call.queueKey(), call);
+  }
+}

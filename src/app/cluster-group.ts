@@ -1,0 +1,70 @@
+import type { BroadcastOptions, ClientSession, SessionGroup } from '../gateway/index.js';
+import { encodeJsonBody } from '../wire/index.js';
+
+/** What a cluster-wide group needs from the cluster runtime. */
+export interface ClusterGroupHost {
+  /** Adds or removes `sid` in the group held by its gateway. */
+  groupOp(frontendId: string, op: 'add' | 'remove', group: string, sid: string): void;
+  /** Sends one broadcast message to every gateway; each pushes to the members it holds. */
+  groupcast(group: string, route: string, body: Uint8Array, exceptSid: string | undefined): void;
+}
+
+/**
+ * A group that spans gateways. Membership lives on the gateways that hold the member sessions (so
+ * it survives the server that added them and needs no shared store); a broadcast is one message
+ * per gateway. `members()`, `has()` and `size` know only the members added through this server.
+ */
+export class ClusterGroup implements SessionGroup {
+  readonly name: string;
+  readonly #known = new Map<string, ClientSession>();
+  readonly #host: ClusterGroupHost;
+  readonly #onClosed = (s: ClientSession): void => {
+    this.#known.delete(s.id);
+  };
+
+  constructor(name: string, host: ClusterGroupHost) {
+    this.name = name;
+    this.#host = host;
+  }
+
+  get size(): number {
+    return this.#known.size;
+  }
+
+  add(session: ClientSession): boolean {
+    if (session.closed) return false;
+    if (this.#known.has(session.id)) return true;
+    this.#known.set(session.id, session);
+    session.onClose(this.#onClosed);
+    this.#host.groupOp(session.frontendId, 'add', this.name, session.id);
+    return true;
+  }
+
+  remove(session: ClientSession): void {
+    if (this.#known.delete(session.id)) session.offClose(this.#onClosed);
+    this.#host.groupOp(session.frontendId, 'remove', this.name, session.id);
+  }
+
+  has(session: ClientSession): boolean {
+    return this.#known.has(session.id);
+  }
+
+  members(): ClientSession[] {
+    return [...this.#known.values()];
+  }
+
+  broadcast(route: string, body: unknown, options?: BroadcastOptions): number {
+    return this.broadcastBytes(route, encodeJsonBody(body), options);
+  }
+
+  /** Returns the number of members known here that it was meant for; delivery happens on the gateways. */
+  broadcastBytes(route: string, body: Uint8Array, options?: BroadcastOptions): number {
+    const except = typeof options?.except === 'object' ? options.except.id : options?.except;
+    this.#host.groupcast(this.name, route, body, except);
+    return this.#known.size - (except !== undefined && this.#known.has(except) ? 1 : 0);
+  }
+
+  clear(): void {
+    for (const s of [...this.#known.values()]) this.remove(s);
+  }
+}

@@ -1,0 +1,25 @@
+import type { Discovery } from '../cluster/discovery.js';
+import type { ServerInfo } from '../cluster/server-info.js';
+import type { SessionRegistry } from '../cluster/session-registry.js';
+import type { ServerTransport } from '../transport/server-transport.js';
+
+/** Chooses the server for a forwarded call among those serving its service; undefined = none fits. */
+export type InstancePicker = (candidates: readonly ServerInfo[], sessionId: string, route: string) => ServerInfo | undefined;
+
+/** How an application joins a cluster. The same handlers run embedded or clustered. */
+export interface ClusterOptions {
+  /** This server; `port` 0 binds a free port (TCP transport). `services` default to the app's handler services. */
+  self: Omit<ServerInfo, 'services'> & { services?: readonly string[] };
+  discovery: Discovery;
+  transport: ServerTransport;
+  /** Where user ids are bound; required for pushToUser and cross-gateway duplicate logins. */
+  registry?: SessionRegistry;
+  /** Instance choice; default rendezvous hashing on the session id (stable as members change). */
+  picker?: InstancePicker;
+  /** Deadline of a forwarded request, in ms. Default 10000. */
+  callTimeoutMs?: number;
+  /** On stop, how long a backend keeps serving after it announced it is leaving, in ms. Default 500. */
+  drainMs?: number;
+  /** Forwarded routes an unauthenticated session may call (for gateways with requireAuth). */
+  publicRoutes?: readonly string[];
+}

@@ -1,0 +1,276 @@
+import type { Logger } from 'pino';
+import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
+import type { ServerInfo } from '../cluster/server-info.js';
+import { decodeUpdate } from '../cluster/session-snapshot.js';
+import type { Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
+import { Adapter, RpcError, type Invoker, type OperationEntry, type OperationRef } from '../rpc/index.js';
+import { ProtocolError } from '../wire/index.js';
+import { BackendService } from './backend-service.js';
+import { ClusterGroup } from './cluster-group.js';
+import type { ClusterOptions } from './cluster-options.js';
+import type { HandlerRegistry } from './handler-registry.js';
+import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
+import { fnv1a, rendezvousPick } from './rendezvous.js';
+import type { Scheduler } from './scheduler.js';
+import { frontendOf, SystemOps } from './system-ops.js';
+
+/** System calls from one server to another go on one pooled connection so they keep their order. */
+const SYSTEM_KEY = 0;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function field(v: unknown, name: string): string {
+  const x = isRecord(v) ? v[name] : undefined;
+  if (typeof x !== 'string') throw new ProtocolError('ERR_BODY_INVALID', `system message without string "${name}"`);
+  return x;
+}
+
+/**
+ * One server's part in a cluster: serves the internal system operations and the application's
+ * handler routes to other servers, finds servers through discovery, forwards, pushes and
+ * broadcasts across gateways, and leaves gracefully.
+ */
+export class ClusterRuntime implements RemoteSessionHost {
+  readonly self: ServerInfo;
+  readonly #options: ClusterOptions;
+  readonly #logger: Logger;
+  readonly #backend: BackendService;
+  readonly #groups = new Map<string, ClusterGroup>();
+  readonly #leaving = new Set<string>();
+  /** Backends each local session was forwarded to: they are told when it closes. */
+  readonly #servedBy = new Map<string, Set<string>>();
+  #byId = new Map<string, ServerInfo>();
+  #unsubscribe: (() => void) | undefined;
+  #gateway: Gateway | undefined;
+
+  constructor(options: ClusterOptions, registry: HandlerRegistry, scheduler: Scheduler, logger: Logger) {
+    this.#options = options;
+    this.#logger = logger;
+    const services = options.self.services ?? [...new Set([...registry.routes.keys()].map((r) => r.split('.')[0]!))];
+    this.self = { ...options.self, services };
+    this.#backend = new BackendService(registry, scheduler, logger, this);
+  }
+
+  /** Deadline of forwarded requests, in ms. */
+  get callTimeoutMs(): number {
+    return this.#options.callTimeoutMs ?? 10_000;
+  }
+
+  /** Starts serving other servers and registers in discovery; `gateway` is this server's, if a frontend. */
+  async start(gateway: Gateway | undefined): Promise<void> {
+    this.#gateway = gateway;
+    const port = await this.#options.transport.listen(this.self, this.#adapter());
+    (this as { self: ServerInfo }).self = { ...this.self, port: this.self.port || port };
+    this.#unsubscribe = this.#options.discovery.subscribe((members) => this.#onMembership(members));
+    await this.#options.discovery.start(this.self);
+    this.#onMembership(this.#options.discovery.members());
+  }
+
+  /** Hooks a frontend's gateway calls: user bindings go to the registry, closes to the backends. */
+  gatewayHooks(): GatewayHooks {
+    return {
+      sessionBound: (s, uid) => void this.#registerUser(s, uid),
+      sessionClosed: (s, reason) => this.#sessionClosed(s, reason),
+    };
+  }
+
+  /**
+   * Leaves: tells every server to stop routing here, deregisters, keeps serving what is in flight
+   * for the drain period, then closes the transport.
+   */
+  async stop(): Promise<void> {
+    for (const m of this.#byId.values()) {
+      if (m.id !== this.self.id) this.#sendSystem(m, SystemOps.leaving, encodeFramedJson({ id: this.self.id }, new Uint8Array(0)));
+    }
+    await this.#options.discovery.stop().catch((err: unknown) => this.logError(err, 'discovery stop failed'));
+    await this.#backend.drain(this.#options.drainMs ?? 500);
+    this.#unsubscribe?.();
+    await this.#options.transport.close();
+    await this.#options.registry?.close();
+  }
+
+  #onMembership(members: readonly ServerInfo[]): void {
+    const next = new Map(members.map((m) => [m.id, m]));
+    for (const id of this.#byId.keys()) {
+      if (!next.has(id)) {
+        this.#options.transport.forget(id);
+        this.#leaving.delete(id);
+      }
+    }
+    this.#byId = next;
+  }
+
+  /** The server for a forwarded route, or an RpcError saying why there is none. */
+  pick(route: string, sessionId: string): ServerInfo | RpcError {
+    const service = route.slice(0, route.indexOf('.'));
+    const candidates: ServerInfo[] = [];
+    let known = false;
+    for (const m of this.#byId.values()) {
+      if (!m.services.includes(service)) continue;
+      known = true;
+      if (!this.#leaving.has(m.id)) candidates.push(m);
+    }
+    if (!known) return new RpcError('not_found', `no server serves route ${JSON.stringify(route)}`);
+    const picked = (this.#options.picker ?? rendezvousPick)(candidates, sessionId, route);
+    return picked ?? new RpcError('unavailable', `no server of service ${service} is available`);
+  }
+
+  /** An invoker to `server` on the connection `sessionId` hashes to (one session stays in order). */
+  invoker(server: ServerInfo, sessionId: string): Invoker {
+    return this.#options.transport.invoker(server, fnv1a(sessionId));
+  }
+
+  /** Remembers that a local session was forwarded to `serverId`, to tell it when the session closes. */
+  servedBy(sessionId: string, serverId: string): void {
+    let set = this.#servedBy.get(sessionId);
+    if (!set) this.#servedBy.set(sessionId, (set = new Set()));
+    set.add(serverId);
+  }
+
+  /** A cluster-wide group (membership held by the gateways). */
+  group(name: string): SessionGroup {
+    let g = this.#groups.get(name);
+    if (!g) this.#groups.set(name, (g = new ClusterGroup(name, this)));
+    return g;
+  }
+
+  /** Pushes to a session wherever it is held. */
+  pushToSession(sid: string, route: string, body: Uint8Array): void {
+    this.pushToSessions(frontendOf(sid), [sid], route, body);
+  }
+
+  /** Pushes to a user's session through the registry; false when the user is not connected. */
+  async pushToUser(uid: string, route: string, body: Uint8Array): Promise<boolean> {
+    const registry = this.#options.registry;
+    if (!registry) throw new RpcError('unavailable', 'pushToUser needs a session registry (cluster.registry)');
+    const loc = await registry.lookup(uid);
+    if (!loc) return false;
+    this.pushToSessions(loc.frontendId, [loc.sessionId], route, body);
+    return true;
+  }
+
+  pushToSessions(frontendId: string, sids: readonly string[], route: string, body: Uint8Array): void {
+    if (frontendId === this.self.id && this.#gateway) {
+      this.#gateway.pushToSessions(sids, route, body);
+      return;
+    }
+    this.#toServer(frontendId, SystemOps.push, encodeFramedJson({ sids, route }, body));
+  }
+
+  kick(sid: string, reason: string): void {
+    const fid = frontendOf(sid);
+    if (fid === this.self.id && this.#gateway) this.#gateway.session(sid)?.kick(reason);
+    else this.#toServer(fid, SystemOps.kick, encodeFramedJson({ sid, reason }, new Uint8Array(0)));
+  }
+
+  sendUpdate(session: RemoteSession): void {
+    const update = session.takeUpdate();
+    if (update) this.#toServer(session.frontendId, SystemOps.update, encodeFramedJson({ sid: session.id, update }, new Uint8Array(0)));
+  }
+
+  groupOp(frontendId: string, op: 'add' | 'remove', group: string, sid: string): void {
+    if (frontendId === this.self.id && this.#gateway) this.#applyGroupOp(op, group, sid);
+    else this.#toServer(frontendId, SystemOps.group, encodeFramedJson({ op, group, sid }, new Uint8Array(0)));
+  }
+
+  groupcast(group: string, route: string, body: Uint8Array, exceptSid: string | undefined): void {
+    for (const m of this.#byId.values()) {
+      if (!m.frontend) continue;
+      if (m.id === this.self.id && this.#gateway) this.#gateway.group(group).broadcastBytes(route, body, { except: exceptSid });
+      else this.#sendSystem(m, SystemOps.groupcast, encodeFramedJson({ group, route, except: exceptSid }, body));
+    }
+  }
+
+  logError(err: unknown, what: string): void {
+    this.#logger.error({ err }, what);
+  }
+
+  #toServer(id: string, op: OperationRef, args: Uint8Array): void {
+    const server = this.#byId.get(id);
+    if (!server) {
+      this.#logger.warn({ server: id, route: op.route }, 'system message to an unknown server dropped');
+      return;
+    }
+    this.#sendSystem(server, op, args);
+  }
+
+  #sendSystem(server: ServerInfo, op: OperationRef, args: Uint8Array): void {
+    try {
+      this.#options.transport.invoker(server, SYSTEM_KEY).send(op, args);
+    } catch (err) {
+      this.logError(err, `system message ${op.route} to ${server.id} failed`);
+    }
+  }
+
+  async #registerUser(session: Session, uid: string): Promise<void> {
+    const registry = this.#options.registry;
+    if (!registry) return;
+    try {
+      const previous = await registry.bind(uid, { frontendId: this.self.id, sessionId: session.id });
+      if (previous && previous.sessionId !== session.id && previous.frontendId !== this.self.id) {
+        this.kick(previous.sessionId, 'logged in elsewhere');
+      }
+    } catch (err) {
+      this.logError(err, 'session registry bind failed');
+    }
+  }
+
+  #sessionClosed(session: Session, reason: string): void {
+    const served = this.#servedBy.get(session.id);
+    this.#servedBy.delete(session.id);
+    for (const id of served ?? []) this.#toServer(id, SystemOps.closed, encodeFramedJson({ sid: session.id, reason }, new Uint8Array(0)));
+    if (session.uid !== undefined) {
+      this.#options.registry?.unbind(session.uid, session.id).catch((err: unknown) => this.logError(err, 'session registry unbind failed'));
+    }
+  }
+
+  #applyGroupOp(op: string, group: string, sid: string): void {
+    const session = this.#gateway?.session(sid);
+    if (!session) return;
+    if (op === 'add') this.#gateway!.group(group).add(session);
+    else this.#gateway!.group(group).remove(session);
+  }
+
+  /** The internal operations plus the application's handler routes. */
+  #adapter(): Adapter {
+    const adapter = new Adapter({ name: `cluster-${this.self.id}` });
+    adapter.add(this, this.#systemEntries());
+    this.#backend.addTo(adapter);
+    return adapter;
+  }
+
+  #systemEntries(): OperationEntry<ClusterRuntime>[] {
+    const entry = (op: OperationRef, run: (header: unknown, body: Uint8Array) => void): OperationEntry<ClusterRuntime> => ({
+      ...op,
+      invoke: (_s, bytes) => {
+        const { header, body } = decodeFramedJson(bytes);
+        run(header, body);
+        return new Uint8Array(0);
+      },
+    });
+    const gw = (): Gateway => {
+      if (!this.#gateway) throw new RpcError('unimplemented', `${this.self.id} is not a frontend`);
+      return this.#gateway;
+    };
+    return [
+      entry(SystemOps.push, (h, body) => {
+        const sids = isRecord(h) && Array.isArray(h.sids) ? h.sids.filter((x): x is string => typeof x === 'string') : [];
+        gw().pushToSessions(sids, field(h, 'route'), body);
+      }),
+      entry(SystemOps.kick, (h) => gw().session(field(h, 'sid'))?.kick(field(h, 'reason'))),
+      entry(SystemOps.update, (h) => gw().session(field(h, 'sid'))?.applyUpdate(decodeUpdate(isRecord(h) ? h.update : undefined))),
+      entry(SystemOps.group, (h) => this.#applyGroupOp(field(h, 'op'), field(h, 'group'), field(h, 'sid'))),
+      entry(SystemOps.groupcast, (h, body) => {
+        const except = isRecord(h) && typeof h.except === 'string' ? h.except : undefined;
+        gw().group(field(h, 'group')).broadcastBytes(field(h, 'route'), body, { except });
+      }),
+      entry(SystemOps.closed, (h) => this.#backend.sessionClosed(field(h, 'sid'), field(h, 'reason'))),
+      entry(SystemOps.leaving, (h) => {
+        const id = field(h, 'id');
+        if (this.#byId.has(id)) this.#leaving.add(id);
+      }),
+    ];
+  }
+}

@@ -1,0 +1,143 @@
+import type { ClientSession, SessionCloseHook } from '../gateway/index.js';
+import { RpcError } from '../rpc/index.js';
+import type { SessionSnapshot, SessionUpdate } from '../cluster/session-snapshot.js';
+import { encodeJsonBody } from '../wire/index.js';
+
+/** What a backend's copy of a session needs from the cluster runtime. */
+export interface RemoteSessionHost {
+  pushToSessions(frontendId: string, sids: readonly string[], route: string, body: Uint8Array): void;
+  kick(sid: string, reason: string): void;
+  /** Sends changes not carried back by a reply (made in a notify, a timer or after an await). */
+  sendUpdate(session: RemoteSession): void;
+  logError(err: unknown, what: string): void;
+}
+
+/**
+ * A backend's copy of a session held by a gateway. Reads come from the last snapshot; writes apply
+ * here at once and travel back to the gateway (with the reply, or as an update message). The copy
+ * stays authoritative for its own writes: a snapshot is taken only if it is newer.
+ */
+export class RemoteSession implements ClientSession {
+  readonly id: string;
+  readonly frontendId: string;
+  #uid: string | undefined;
+  #data: Map<string, unknown>;
+  #version: number;
+  #pending: SessionUpdate | undefined;
+  #flushScheduled = false;
+  #closed = false;
+  #hooks: SessionCloseHook[] = [];
+  readonly #host: RemoteSessionHost;
+
+  constructor(snapshot: SessionSnapshot, host: RemoteSessionHost) {
+    this.id = snapshot.id;
+    this.frontendId = snapshot.frontendId;
+    this.#uid = snapshot.uid;
+    this.#data = new Map(Object.entries(snapshot.data));
+    this.#version = snapshot.version;
+    this.#host = host;
+  }
+
+  get uid(): string | undefined {
+    return this.#uid;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Takes a newer snapshot from the gateway; an older one (taken before our writes landed) is ignored. */
+  sync(snapshot: SessionSnapshot): void {
+    if (snapshot.version <= this.#version || this.#pending) return;
+    this.#uid = snapshot.uid;
+    this.#data = new Map(Object.entries(snapshot.data));
+    this.#version = snapshot.version;
+  }
+
+  bind(uid: string): void {
+    if (typeof uid !== 'string' || uid === '') throw new RpcError('bad_payload', 'uid must be a non-empty string');
+    if (uid === this.#uid) return;
+    this.#uid = uid;
+    this.#change().uid = uid;
+  }
+
+  get<T = unknown>(key: string): T | undefined {
+    return this.#data.get(key) as T | undefined;
+  }
+
+  set(key: string, value: unknown): void {
+    this.#data.set(key, value);
+    (this.#change().set ??= {})[key] = value === undefined ? null : value;
+  }
+
+  delete(key: string): void {
+    if (!this.#data.delete(key)) return;
+    (this.#change().set ??= {})[key] = null;
+  }
+
+  data(): Record<string, unknown> {
+    return Object.fromEntries(this.#data);
+  }
+
+  push(route: string, body: unknown): boolean {
+    return this.pushBytes(route, encodeJsonBody(body));
+  }
+
+  pushBytes(route: string, body: Uint8Array): boolean {
+    if (this.#closed) return false;
+    this.#host.pushToSessions(this.frontendId, [this.id], route, body);
+    return true;
+  }
+
+  kick(reason: string): void {
+    this.#host.kick(this.id, reason);
+  }
+
+  onClose(hook: SessionCloseHook): void {
+    if (this.#closed) hook(this, 'closed');
+    else this.#hooks.push(hook);
+  }
+
+  offClose(hook: SessionCloseHook): void {
+    const i = this.#hooks.indexOf(hook);
+    if (i >= 0) this.#hooks.splice(i, 1);
+  }
+
+  /** Takes the changes made since the last take, as one version (carried by a reply). */
+  takeUpdate(): SessionUpdate | undefined {
+    const u = this.#pending;
+    if (u) {
+      this.#pending = undefined;
+      this.#version++;
+    }
+    return u;
+  }
+
+  /** The gateway says the session has ended: run the close hooks once. */
+  markClosed(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const hooks = this.#hooks;
+    this.#hooks = [];
+    for (const h of hooks) {
+      try {
+        h(this, reason);
+      } catch (err) {
+        this.#host.logError(err, 'session close hook failed');
+      }
+    }
+  }
+
+  /** The pending change, created on first write; unsent changes go by update message next turn. */
+  #change(): SessionUpdate {
+    if (!this.#pending) this.#pending = {};
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        if (this.#pending && !this.#closed) this.#host.sendUpdate(this);
+      });
+    }
+    return this.#pending;
+  }
+}

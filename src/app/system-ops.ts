@@ -1,0 +1,32 @@
+import type { OperationRef } from '../rpc/index.js';
+
+function op(route: string): OperationRef {
+  return { route, code: 0, oneway: true };
+}
+
+/**
+ * The cluster's internal operations between servers. Their routes start with `__yard.`, which no
+ * client route can reach: a gateway forwards only routes of services that servers advertise.
+ */
+export const SystemOps = {
+  /** To a gateway: push a body to some of its sessions. Header `{sids, route}`. */
+  push: op('__yard.gw.push'),
+  /** To a gateway: kick a session. `{sid, reason}`. */
+  kick: op('__yard.gw.kick'),
+  /** To a gateway: apply a backend's change to a session. `{sid, update}`. */
+  update: op('__yard.gw.update'),
+  /** To a gateway: add a session to (or remove it from) a group it holds. `{op, group, sid}`. */
+  group: op('__yard.gw.group'),
+  /** To a gateway: broadcast to a group's members there. Header `{group, route, except?}`. */
+  groupcast: op('__yard.gw.groupcast'),
+  /** To a backend: a session it served has closed. `{sid, reason}`. */
+  closed: op('__yard.be.closed'),
+  /** To every server: the sender is leaving; stop routing to it. `{id}`. */
+  leaving: op('__yard.all.leaving'),
+} as const;
+
+/** The gateway that holds session `sid`: session ids are `<frontendId>-<counter>`. */
+export function frontendOf(sid: string): string {
+  const dash = sid.lastIndexOf('-');
+  return dash > 0 ? sid.slice(0, dash) : sid;
+}
