@@ -70,8 +70,10 @@ export class IncomingCall implements CallContext {
  * all deadlines like {@link PendingCalls}.
  */
 export class IncomingCalls {
-  readonly #twoWay = new Map<number, IncomingCall>();
-  readonly #oneWay = new Set<IncomingCall>();
+  /** Calls the caller may cancel, by the id it gave them. */
+  readonly #byId = new Map<number, IncomingCall>();
+  /** One-way calls, and two-way calls whose ids are not unique (many callers share the table). */
+  readonly #unkeyed = new Set<IncomingCall>();
   readonly #timer: DeadlineTimer;
 
   /** @param sweepResolutionMs Smallest gap between two deadline sweeps, in milliseconds. */
@@ -81,37 +83,37 @@ export class IncomingCalls {
 
   /** Calls in progress. */
   get size(): number {
-    return this.#twoWay.size + this.#oneWay.size;
+    return this.#byId.size + this.#unkeyed.size;
   }
 
-  /** Tracks a call until {@link finish}. */
-  start(call: IncomingCall, oneway: boolean): void {
-    if (oneway) this.#oneWay.add(call);
-    else this.#twoWay.set(call.id, call);
+  /** Tracks a call until {@link finish}; `keyed` calls can be cancelled by id. */
+  start(call: IncomingCall, keyed: boolean): void {
+    if (keyed) this.#byId.set(call.id, call);
+    else this.#unkeyed.add(call);
     if (call.deadline !== Infinity) this.#timer.schedule(call.deadline);
   }
 
-  /** Stops tracking a call that has ended. */
-  finish(call: IncomingCall, oneway: boolean): void {
-    if (oneway) this.#oneWay.delete(call);
-    else if (this.#twoWay.get(call.id) === call) this.#twoWay.delete(call.id);
+  /** Stops tracking a call that has ended; `keyed` as given to {@link start}. */
+  finish(call: IncomingCall, keyed: boolean): void {
+    if (!keyed) this.#unkeyed.delete(call);
+    else if (this.#byId.get(call.id) === call) this.#byId.delete(call.id);
   }
 
   /** The caller gave up call `id`. */
   cancel(id: number): void {
-    this.#twoWay.get(id)?.abort(new RpcError('cancelled', 'the caller cancelled the call'));
+    this.#byId.get(id)?.abort(new RpcError('cancelled', 'the caller cancelled the call'));
   }
 
   /** Aborts every call: the connection has ended. */
   close(reason: RpcError): void {
     this.#timer.stop();
-    for (const call of this.#twoWay.values()) call.abort(reason);
-    for (const call of this.#oneWay) call.abort(reason);
+    for (const call of this.#byId.values()) call.abort(reason);
+    for (const call of this.#unkeyed) call.abort(reason);
   }
 
   #sweep = (time: number): number => {
     let next = Infinity;
-    for (const calls of [this.#twoWay.values(), this.#oneWay.values()]) {
+    for (const calls of [this.#byId.values(), this.#unkeyed.values()]) {
       for (const call of calls) {
         if (call.abortReason !== undefined) continue;
         if (call.deadline <= time) call.abort(new RpcError('deadline_exceeded'));

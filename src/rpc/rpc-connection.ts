@@ -1,13 +1,13 @@
 import { ProtocolError } from '../wire/errors.js';
 import type { Adapter } from './adapter.js';
 import type { CallOptions, Invoker, OperationRef } from './call.js';
+import { CallDispatcher, type CallOrigin } from './call-dispatcher.js';
 import { CallSite, attachCallSite } from './call-site.js';
 import { decodeEnvelope, decodeErrorBody } from './envelope-decoder.js';
-import { encodeEnvelope, encodeErrorBody } from './envelope-encoder.js';
-import { MAX_CALL_ID, answerEnvelope, requestEnvelope, type Envelope, type RequestFields } from './envelope.js';
+import { encodeEnvelope } from './envelope-encoder.js';
+import { MAX_CALL_ID, answerEnvelope, requestEnvelope, type RequestFields } from './envelope.js';
 import { RpcError } from './errors.js';
 import type { FrameConnection } from './frame.js';
-import { IncomingCall, IncomingCalls } from './incoming-calls.js';
 import { consoleLogger, type RpcLogger } from './logger.js';
 import { PendingCalls } from './pending-calls.js';
 
@@ -52,7 +52,9 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export class RpcConnection implements Invoker {
   readonly #frames: FrameConnection;
   readonly #pending: PendingCalls;
-  readonly #incoming: IncomingCalls;
+  readonly #dispatcher: CallDispatcher;
+  /** This link as the origin of the calls it dispatches: answers go back on the same frames. */
+  readonly #origin: CallOrigin;
   readonly #defaultTimeoutMs: number;
   readonly #routing: Routing;
   readonly #captureSites: boolean;
@@ -77,7 +79,14 @@ export class RpcConnection implements Invoker {
     this.#onSendError = options.onSendError;
     const resolution = options.sweepResolutionMs ?? 10;
     this.#pending = new PendingCalls({ sweepResolutionMs: resolution, onCancel: this.#sendCancel });
-    this.#incoming = new IncomingCalls(resolution);
+    this.#dispatcher = new CallDispatcher({ logger: this.#logger, sweepResolutionMs: resolution });
+    this.#origin = {
+      remote: frames.remote,
+      caller: this,
+      respond: (frame) => {
+        if (!this.isClosed) frames.send(frame);
+      },
+    };
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     frames.attach({ frame: (f) => this.#onFrame(f), closed: (err) => this.#onEnded(err) });
   }
@@ -159,7 +168,7 @@ export class RpcConnection implements Invoker {
     if (!this.#closing && !this.#ended) {
       this.#closing = true;
       this.#pending.close('cancelled', `connection to ${this.remote} closed locally`);
-      this.#incoming.close(new RpcError('cancelled', 'connection closed locally'));
+      this.#dispatcher.close(new RpcError('cancelled', 'connection closed locally'));
       await this.#frames.close();
     }
     await this.#closed;
@@ -209,10 +218,10 @@ export class RpcConnection implements Invoker {
           break;
         }
         case 'cancel':
-          this.#incoming.cancel(env.id);
+          this.#dispatcher.cancel(env.id);
           break;
         default:
-          this.#dispatch(env);
+          this.#dispatcher.dispatch(env, this.#adapter, this.#origin);
       }
     } catch (err) {
       this.#protocolViolation(err);
@@ -225,67 +234,17 @@ export class RpcConnection implements Invoker {
     void this.#frames.close(error);
   }
 
-  /** Hot path: runs one incoming call; a servant that answers synchronously never touches a Promise. */
-  #dispatch(env: Envelope): void {
-    const oneway = env.kind === 'oneway';
-    let call: IncomingCall | undefined;
-    let result: Uint8Array | Promise<Uint8Array>;
-    try {
-      if (this.#adapter === undefined) throw new RpcError('not_found', `no adapter serves calls on ${this.remote}`);
-      const target = this.#adapter.find(env.route, env.code);
-      call = new IncomingCall(env.id, target.entry.route, env.code, env.extra, env.session, env.timeoutMs, this);
-      result = target.entry.invoke(target.servant, env.body, call);
-    } catch (err) {
-      return this.#answerError(env, oneway, err);
-    }
-    if (!isPromiseLike(result)) return this.#answer(call, oneway, result);
-    const started = call;
-    this.#incoming.start(started, oneway);
-    result.then(
-      (body) => {
-        this.#incoming.finish(started, oneway);
-        this.#answer(started, oneway, body);
-      },
-      (err: unknown) => {
-        this.#incoming.finish(started, oneway);
-        if (started.abortReason === undefined) this.#answerError(env, oneway, err);
-      },
-    );
-  }
-
-  #answer(call: IncomingCall, oneway: boolean, body: unknown): void {
-    if (oneway || call.abortReason !== undefined || this.isClosed) return;
-    if (body === undefined) body = new Uint8Array(0);
-    if (!(body instanceof Uint8Array)) {
-      return this.#answerError(call, false, new RpcError('internal', `operation ${call.route} returned no bytes`));
-    }
-    this.#frames.send(encodeEnvelope(answerEnvelope('reply', call.id, body)));
-  }
-
-  #answerError(req: { id: number; route: string | undefined; code: number | undefined }, oneway: boolean, err: unknown): void {
-    const error = RpcError.from(err);
-    const fields = { remote: this.remote, route: req.route, routeCode: req.code, code: error.code, err };
-    if (!(err instanceof RpcError)) this.#logger.error(fields, 'servant threw a non-RpcError');
-    else if (oneway) this.#logger.warn(fields, 'one-way call failed');
-    if (oneway || this.isClosed) return;
-    this.#frames.send(encodeEnvelope(answerEnvelope('error', req.id, encodeErrorBody(error.code, error.message))));
-  }
-
   #onEnded(error: Error | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#endError = error;
     const message = error ? `connection to ${this.remote} lost: ${error.message}` : `connection to ${this.remote} closed`;
     this.#pending.close('unavailable', message, error);
-    this.#incoming.close(new RpcError('unavailable', message, { cause: error }));
+    this.#dispatcher.close(new RpcError('unavailable', message, { cause: error }));
     for (const listener of this.#closeListeners) listener(error);
     this.#closeListeners.clear();
     this.#resolveClosed();
   }
-}
-
-function isPromiseLike(v: unknown): v is Promise<Uint8Array> {
-  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
 function errorMessage(err: unknown): string {
