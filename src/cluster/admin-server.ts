@@ -142,12 +142,15 @@ export class AdminServer {
 
   async #runProfile(seconds: number, res: ServerResponse): Promise<void> {
     // The profile stops early when the client goes away or the server closes.
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    const signal = AbortSignal.any([gone.signal, this.#closing.signal]);
-    const profile = await captureCpuProfile(seconds * 1000, signal);
+    const stop = new AbortController();
+    const onStop = (): void => stop.abort();
+    res.once('close', onStop);
+    this.#closing.signal.addEventListener('abort', onStop, { once: true });
+    const profile = await captureCpuProfile(seconds * 1000, stop.signal).finally(() =>
+      this.#closing.signal.removeEventListener('abort', onStop),
+    );
     if (this.#closing.signal.aborted) return reply(res, 503, 'admin server closing\n');
-    if (gone.signal.aborted) return;
+    if (stop.signal.aborted) return; // the client went away
     const name = `cpu-${process.pid}-${Date.now()}.cpuprofile`;
     reply(res, 200, JSON.stringify(profile), { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${name}"` });
   }

@@ -119,6 +119,10 @@ export class Router {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
   }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
 }
 
 function checkTypes(types: readonly string[] | undefined): readonly string[] {

@@ -177,6 +177,10 @@ export class Metrics {
     this.#lag.disable();
   }
 
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   #route(route: string): RouteSeries {
     const known = this.#routes.get(route);
     if (known) return known;

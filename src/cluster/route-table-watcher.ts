@@ -133,12 +133,16 @@ export class RouteTableWatcher extends EventEmitter<RouteTableWatcherEvents> {
   #startWatching(): void {
     const names = new Set([basename(this.paths.destMap), basename(this.paths.messageMap)]);
     if (this.#options.fsWatch ?? true) {
-      // Watching the folder, not the files: an atomic write renames a new file over the old one,
-      // and a watch on the old file would go quiet.
-      this.#watcher = watch(dirname(this.paths.destMap), (_event, name) => {
-        if (name === null || names.has(name.toString())) this.#schedule();
-      });
-      this.#watcher.on('error', (err) => this.#logger.warn({ err }, 'route table folder watch failed; periodic check continues'));
+      try {
+        // Watching the folder, not the files: an atomic write renames a new file over the old one,
+        // and a watch on the old file would go quiet.
+        this.#watcher = watch(dirname(this.paths.destMap), (_event, name) => {
+          if (name === null || names.has(name.toString())) this.#schedule();
+        });
+        this.#watcher.on('error', (err) => this.#logger.warn({ err }, 'route table folder watch failed; periodic check continues'));
+      } catch (err) {
+        this.#logger.warn({ err }, 'route table folder cannot be watched (inotify limits?); periodic check only');
+      }
     }
     const pollMs = this.#options.pollMs ?? 2000;
     if (pollMs > 0) this.#poll = setInterval(() => void this.#pollOnce(), pollMs);

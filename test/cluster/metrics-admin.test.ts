@@ -156,6 +156,18 @@ test('/debug/profile?seconds=1 returns a CPU profile with nodes; a second one me
   assert.ok(profile.endTime > profile.startTime);
 });
 
+test('a client that goes away ends its profile early, freeing the profiler', async () => {
+  const gone = new AbortController();
+  const abandoned = fetch(`${base}/debug/profile?seconds=5`, { signal: gone.signal }).catch(() => 'aborted');
+  await new Promise((r) => setTimeout(r, 100));
+  gone.abort();
+  assert.equal(await abandoned, 'aborted');
+  await new Promise((r) => setTimeout(r, 200));
+  const res = await fetch(`${base}/debug/profile?seconds=1`);
+  assert.equal(res.status, 200, 'not 409: the abandoned profile stopped');
+  await res.json();
+});
+
 test('bad seconds are 400', async () => {
   for (const q of ['0', '6', '-1', '1.5', 'abc', '', '1e0']) {
     const res = await fetch(`${base}/debug/profile?seconds=${q}`);
