@@ -14,7 +14,7 @@ export interface ClusterOptions {
   transport: ServerTransport;
   /** Where user ids are bound; required for pushToUser and cross-gateway duplicate logins. */
   registry?: SessionRegistry;
-  /** Instance choice; default rendezvous hashing on the session id (stable as members change). */
+  /** Instance choice; default rendezvous hashing on the session id (stable as members change: src/cluster/rendezvous.ts). */
   picker?: InstancePicker;
   /** Deadline of a forwarded request, in ms. Default 10000. */
   callTimeoutMs?: number;

@@ -10,7 +10,7 @@ import { ClusterGroup } from './cluster-group.js';
 import type { ClusterOptions } from './cluster-options.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
-import { fnv1a, rendezvousPick } from './rendezvous.js';
+import { hash32, hashServers, rendezvousPick, type HashedServers } from '../cluster/rendezvous.js';
 import type { Scheduler } from './scheduler.js';
 import { frontendOf, SystemOps } from './system-ops.js';
 
@@ -42,6 +42,8 @@ export class ClusterRuntime implements RemoteSessionHost {
   /** Backends each local session was forwarded to: they are told when it closes. */
   readonly #servedBy = new Map<string, Set<string>>();
   #byId = new Map<string, ServerInfo>();
+  /** Candidates per service (null: nobody serves it); cleared when membership or leaving changes. */
+  readonly #byService = new Map<string, HashedServers<ServerInfo> | null>();
   #unsubscribe: (() => void) | undefined;
   #gateway: Gateway | undefined;
 
@@ -100,26 +102,33 @@ export class ClusterRuntime implements RemoteSessionHost {
       }
     }
     this.#byId = next;
+    this.#byService.clear();
   }
 
   /** The server for a forwarded route, or an RpcError saying why there is none. */
   pick(route: string, sessionId: string): ServerInfo | RpcError {
     const service = route.slice(0, route.indexOf('.'));
-    const candidates: ServerInfo[] = [];
-    let known = false;
-    for (const m of this.#byId.values()) {
-      if (!m.services.includes(service)) continue;
-      known = true;
-      if (!this.#leaving.has(m.id)) candidates.push(m);
-    }
-    if (!known) return new RpcError('not_found', `no server serves route ${JSON.stringify(route)}`);
-    const picked = (this.#options.picker ?? rendezvousPick)(candidates, sessionId, route);
+    const set = this.#candidates(service);
+    if (!set) return new RpcError('not_found', `no server serves route ${JSON.stringify(route)}`);
+    const picker = this.#options.picker;
+    const picked = picker ? picker(set.servers, sessionId, route) : rendezvousPick(set, sessionId);
     return picked ?? new RpcError('unavailable', `no server of service ${service} is available`);
+  }
+
+  /** The servers (not leaving) of a service, hashed once per membership change; undefined if none serves it. */
+  #candidates(service: string): HashedServers<ServerInfo> | undefined {
+    let set = this.#byService.get(service);
+    if (set === undefined) {
+      const all = [...this.#byId.values()].filter((m) => m.services.includes(service));
+      set = all.length === 0 ? null : hashServers(all.filter((m) => !this.#leaving.has(m.id)));
+      this.#byService.set(service, set);
+    }
+    return set ?? undefined;
   }
 
   /** An invoker to `server` on the connection `sessionId` hashes to (one session stays in order). */
   invoker(server: ServerInfo, sessionId: string): Invoker {
-    return this.#options.transport.invoker(server, fnv1a(sessionId));
+    return this.#options.transport.invoker(server, hash32(sessionId));
   }
 
   /** Remembers that a local session was forwarded to `serverId`, to tell it when the session closes. */
@@ -270,6 +279,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       entry(SystemOps.leaving, (h) => {
         const id = field(h, 'id');
         if (this.#byId.has(id)) this.#leaving.add(id);
+        this.#byService.clear();
       }),
     ];
   }

@@ -123,9 +123,9 @@ export class Metrics {
     this.#route(route).in.inc();
   }
 
-  /** A message went out to a client on `route` (a response counts under its request's route). Hot path. */
-  messageOut(route: string): void {
-    this.#route(route).out.inc();
+  /** `count` messages went out to clients on `route` (a response counts under its request's route). Hot path. */
+  messageOut(route: string, count = 1): void {
+    if (count > 0) this.#route(route).out.inc(count);
   }
 
   /** A request on `route` was answered after `seconds`. Hot path. */

@@ -96,6 +96,10 @@ export class ClientConnection implements SessionLink {
     return this.#host.options.dictionary.codeOf(route);
   }
 
+  countPush(route: string): void {
+    this.#host.options.observer?.messageOut(route, 1);
+  }
+
   /** Feeds bytes from the transport: a whole WebSocket message, or a TCP chunk. */
   receive(bytes: Uint8Array): void {
     if (this.state === ConnState.Closed) return;
@@ -279,6 +283,7 @@ export class ClientConnection implements SessionLink {
       }
       return;
     }
+    this.#host.options.observer?.messageIn(msg.route);
     this.#host.dispatcher.dispatch(this.session, msg);
   }
 

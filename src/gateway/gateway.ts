@@ -109,6 +109,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
     const packet = encodeMessagePacket({ type: MessageType.Push, route, routeCode: this.options.dictionary.codeOf(route), body });
     let sent = 0;
     for (const sid of sids) if (this.#sessions.get(sid)?.sendPacket(packet)) sent++;
+    this.options.observer?.messageOut(route, sent);
     return sent;
   }
 
@@ -116,7 +117,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
   group(name: string): Group {
     let g = this.#groups.get(name);
     if (!g) {
-      g = new Group(name, this.options.dictionary);
+      g = new Group(name, this.options.dictionary, this.options.observer);
       this.#groups.set(name, g);
     }
     return g;
@@ -140,6 +141,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
     this.#connections.add(conn);
     this.#sessions.set(conn.session.id, conn.session);
     this.#total++;
+    this.options.observer?.connectionOpened();
     return conn;
   }
 
@@ -153,6 +155,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
 
   connectionClosed(conn: ClientConnection, reason: string): void {
     this.#connections.delete(conn);
+    this.options.observer?.connectionClosed();
     const s = conn.session;
     this.#sessions.delete(s.id);
     if (s.uid !== undefined && this.#byUid.get(s.uid) === s) this.#byUid.delete(s.uid);
@@ -163,6 +166,8 @@ export class Gateway implements ConnectionHost, AcceptHost {
 
   countError(code: string): void {
     this.#errors[code] = (this.#errors[code] ?? 0) + 1;
+    this.options.observer?.error(code);
+    if (code === 'ERR_SEND_QUEUE_FULL') this.options.observer?.sendQueueDrop();
   }
 
   /**

@@ -1,4 +1,5 @@
 import { ConfigError, encodeJsonBody, encodeMessagePacket, MessageType, type RouteDictionary } from '../wire/index.js';
+import type { GatewayObserver } from './options.js';
 import { Session, type ClientSession } from './session.js';
 
 /** Options of {@link SessionGroup.broadcast}. */
@@ -35,13 +36,15 @@ export class Group implements SessionGroup {
   readonly name: string;
   #members = new Map<string, Session>();
   readonly #dictionary: RouteDictionary;
+  readonly #observer: GatewayObserver | undefined;
   readonly #onMemberClosed = (s: ClientSession): void => {
     this.#members.delete(s.id);
   };
 
-  constructor(name: string, dictionary: RouteDictionary) {
+  constructor(name: string, dictionary: RouteDictionary, observer?: GatewayObserver) {
     this.name = name;
     this.#dictionary = dictionary;
+    this.#observer = observer;
   }
 
   get size(): number {
@@ -80,6 +83,7 @@ export class Group implements SessionGroup {
     for (const member of this.#members.values()) {
       if (member.id !== except && member.sendPacket(packet)) sent++;
     }
+    this.#observer?.messageOut(route, sent);
     return sent;
   }
 

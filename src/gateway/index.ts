@@ -4,7 +4,7 @@ export { CloseReason } from './client-connection.js';
 export type { Dispatcher } from './dispatcher.js';
 export { defaultLogger, DUPLICATE_LOGIN_REASON, Gateway, type GatewayAddresses, type GatewayHooks, type GatewayStats } from './gateway.js';
 export { Group, type BroadcastOptions, type SessionGroup } from './group.js';
-export type { GatewayOptions, TcpAcceptorOptions, WsAcceptorOptions } from './options.js';
+export type { GatewayObserver, GatewayOptions, TcpAcceptorOptions, WsAcceptorOptions } from './options.js';
 export { Session, type ClientSession, type ReplySink, type SessionCloseHook } from './session.js';
 export { SessionInvoker } from './session-invoker.js';
 export { GatewayErrorCodes, type GatewayErrorCode } from './gateway-errors.js';

@@ -48,11 +48,30 @@ export interface GatewayOptions {
   requireAuth?: boolean;
   /** Structured logger. Default: pino at SWITCHYARD_LOG_LEVEL (info). */
   logger?: Logger;
+  /** Told of connections, messages and drops as they happen (metrics). Default: none. */
+  observer?: GatewayObserver;
+}
+
+/**
+ * What a gateway reports as it works; the cluster's Metrics class has this shape. Called on hot
+ * paths, so implementations must be cheap.
+ */
+export interface GatewayObserver {
+  connectionOpened(): void;
+  connectionClosed(): void;
+  /** A request or notify arrived on `route`. */
+  messageIn(route: string): void;
+  /** A push on `route` was queued to `count` clients. */
+  messageOut(route: string, count?: number): void;
+  /** A connection was dropped or refused, by code (ProtocolError or GatewayErrorCodes). */
+  error(code: string): void;
+  /** A client was dropped because its send queue overflowed. */
+  sendQueueDrop(): void;
 }
 
 /** Options after defaults and validation. */
-export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, 'ws' | 'tcp' | 'authenticate' | 'logger'>> &
-  Pick<GatewayOptions, 'ws' | 'tcp' | 'authenticate'>;
+export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, 'ws' | 'tcp' | 'authenticate' | 'logger' | 'observer'>> &
+  Pick<GatewayOptions, 'ws' | 'tcp' | 'authenticate' | 'observer'>;
 
 function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -88,5 +107,6 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     authenticate: o.authenticate,
     authTimeoutMs: checkInt('authTimeoutMs', o.authTimeoutMs ?? 10_000, 1),
     requireAuth: o.requireAuth ?? o.authenticate !== undefined,
+    observer: o.observer,
   };
 }

@@ -12,6 +12,8 @@ export interface SessionLink {
   readonly open: boolean;
   /** Route code for compressed pushes, if the handshake dictionary has one. */
   routeCode(route: string): number | undefined;
+  /** Counts a push on `route` (metrics). */
+  countPush(route: string): void;
 }
 
 /** Called once when a session ends, with why. */
@@ -151,6 +153,7 @@ export class Session implements ClientSession, ReplySink {
   /** Pushes an already-encoded body (JSON or IDL binary) on `route`. */
   pushBytes(route: string, body: Uint8Array): boolean {
     const routeCode = this.#link.routeCode(route);
+    this.#link.countPush(route);
     return this.#link.send(encodeMessagePacket({ type: MessageType.Push, route, routeCode, body }));
   }
 

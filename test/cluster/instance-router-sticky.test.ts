@@ -9,7 +9,7 @@ const server = (id: string, type: string): ServerInfo => ({ id, type, host: '127
 const games = (n: number): ServerInfo[] => Array.from({ length: n }, (_, i) => server(`game${i + 1}`, 'game'));
 const SESSIONS = Array.from({ length: 2000 }, (_, i) => `gate1-${i + 1}`);
 
-const link: SessionLink = { send: () => true, kick: () => {}, errorFlag: false, open: true, routeCode: () => undefined };
+const link: SessionLink = { send: () => true, kick: () => {}, errorFlag: false, open: true, routeCode: () => undefined, countPush: () => {} };
 const gatewaySession = (id: string): Session => new Session(id, 'gate1', '127.0.0.1', link, () => {});
 
 test('the binding key is yard.sticky.<type>', () => {

@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../wire/index.js';
+
+/** One server of a cluster config file. */
+export interface ServerConfig {
+  /** Unique id (no '-', '/' or whitespace). */
+  id: string;
+  /** Server type; also the service its handlers serve unless `services` says otherwise. */
+  type: string;
+  /** Default 127.0.0.1. */
+  host: string;
+  /** Server-to-server RPC port (TCP transport); 0 = any free port. */
+  port: number;
+  /** Client WebSocket port: makes it a frontend (gateway). */
+  ws?: number;
+  /** Client TCP port: makes it a frontend (gateway). */
+  tcp?: number;
+  /** Admin HTTP port (metrics, profiling) on 127.0.0.1; omitted = none. */
+  admin?: number;
+  /** Gateway worker processes sharing the client ports. Default 1. */
+  workers: number;
+  /** Services its handlers serve, as other servers see them in static discovery. Default `[type]`. */
+  services: string[];
+  /** Directories a frontend serves over HTTP beside WebSocket (absolute). Default none. */
+  static: string[];
+}
+
+/** A cluster config file, checked. */
+export interface ClusterConfig {
+  /** Absolute path of the application module: its default export registers handlers per server type. */
+  app: string;
+  discovery: { kind: 'static' } | { kind: 'etcd'; endpoints: string[]; ttlSec: number };
+  transport: { kind: 'tcp'; poolSize: number } | { kind: 'nats'; servers: string };
+  registry: { kind: 'memory' } | { kind: 'redis'; url: string };
+  /** Directory with the seed's `message_map.json` and `dest_map.json`, watched; omitted = route by services. */
+  routes?: string;
+  /** Graceful stop deadline in ms. Default 10000. */
+  shutdownTimeoutMs: number;
+  servers: ServerConfig[];
+}
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown, where: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${where} must be an object`);
+  return v as Obj;
+}
+
+function str(o: Obj, key: string, where: string, fallback?: string): string {
+  const v = o[key] ?? fallback;
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`${where}.${key} must be a non-empty string`);
+  return v;
+}
+
+function int(o: Obj, key: string, where: string, min: number, max: number, fallback?: number): number {
+  const v = o[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`${where}.${key} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function optionalPort(o: Obj, key: string, where: string): number | undefined {
+  return o[key] === undefined ? undefined : int(o, key, where, 0, 65535);
+}
+
+function server(v: unknown, i: number, baseDir: string): ServerConfig {
+  const where = `servers[${i}]`;
+  const o = obj(v, where);
+  const id = str(o, 'id', where);
+  if (/[/\-\s]/.test(id)) throw new ConfigError(`${where}.id "${id}" must not contain '-', '/' or whitespace`);
+  return {
+    id,
+    type: str(o, 'type', where),
+    host: str(o, 'host', where, '127.0.0.1'),
+    port: int(o, 'port', where, 0, 65535, 0),
+    ws: optionalPort(o, 'ws', where),
+    tcp: optionalPort(o, 'tcp', where),
+    admin: optionalPort(o, 'admin', where),
+    workers: int(o, 'workers', where, 1, 64, 1),
+    services: strings(o, 'services', where) ?? [str(o, 'type', where)],
+    static: (strings(o, 'static', where) ?? []).map((d) => resolve(baseDir, d)),
+  };
+}
+
+function strings(o: Obj, key: string, where: string): string[] | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ConfigError(`${where}.${key} must be an array of strings`);
+  return v as string[];
+}
+
+function discovery(v: unknown): ClusterConfig['discovery'] {
+  const o = obj(v ?? { kind: 'static' }, 'discovery');
+  if (o.kind === 'static') return { kind: 'static' };
+  if (o.kind !== 'etcd') throw new ConfigError('discovery.kind must be "static" or "etcd"');
+  const endpoints = o.endpoints;
+  if (!Array.isArray(endpoints) || endpoints.length === 0 || !endpoints.every((e) => typeof e === 'string')) {
+    throw new ConfigError('discovery.endpoints must be a non-empty array of etcd URLs');
+  }
+  return { kind: 'etcd', endpoints, ttlSec: int(o, 'ttlSec', 'discovery', 1, 3600, 10) };
+}
+
+function transport(v: unknown): ClusterConfig['transport'] {
+  const o = obj(v ?? { kind: 'tcp' }, 'transport');
+  if (o.kind === 'tcp') return { kind: 'tcp', poolSize: int(o, 'poolSize', 'transport', 1, 256, 4) };
+  if (o.kind === 'nats') return { kind: 'nats', servers: str(o, 'servers', 'transport') };
+  throw new ConfigError('transport.kind must be "tcp" or "nats"');
+}
+
+function registry(v: unknown): ClusterConfig['registry'] {
+  const o = obj(v ?? { kind: 'memory' }, 'registry');
+  if (o.kind === 'memory') return { kind: 'memory' };
+  if (o.kind === 'redis') return { kind: 'redis', url: str(o, 'url', 'registry') };
+  throw new ConfigError('registry.kind must be "memory" or "redis"');
+}
+
+/** Checks a parsed config; paths in it are relative to `baseDir`. Throws ConfigError naming the field. */
+export function parseClusterConfig(value: unknown, baseDir: string): ClusterConfig {
+  const o = obj(value, 'cluster config');
+  if (!Array.isArray(o.servers) || o.servers.length === 0) throw new ConfigError('servers must be a non-empty array');
+  const servers = o.servers.map((v, i) => server(v, i, baseDir));
+  const ids = new Set<string>();
+  for (const s of servers) {
+    if (ids.has(s.id)) throw new ConfigError(`server id ${s.id} appears twice`);
+    ids.add(s.id);
+  }
+  return {
+    app: resolve(baseDir, str(o, 'app', 'cluster config')),
+    discovery: discovery(o.discovery),
+    transport: transport(o.transport),
+    registry: registry(o.registry),
+    routes: o.routes === undefined ? undefined : resolve(baseDir, str(o, 'routes', 'cluster config')),
+    shutdownTimeoutMs: int(o, 'shutdownTimeoutMs', 'cluster config', 100, 600_000, 10_000),
+    servers,
+  };
+}
+
+/** Reads and checks a cluster config file. */
+export function loadClusterConfig(file: string): ClusterConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read cluster config ${file}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`cluster config ${file} is not JSON: ${(err as Error).message}`);
+  }
+  return parseClusterConfig(value, dirname(resolve(file)));
+}
+
+/** One running process of a server: a gateway with workers runs several, `<id>_<n>` on port + n. */
+export interface ServerInstance {
+  readonly id: string;
+  readonly config: ServerConfig;
+  readonly port: number;
+  readonly frontend: boolean;
+}
+
+/** Every process the config describes, gateway workers expanded. */
+export function serverInstances(config: ClusterConfig): ServerInstance[] {
+  return config.servers.flatMap((s) => {
+    const frontend = s.ws !== undefined || s.tcp !== undefined;
+    if (s.workers === 1) return [{ id: s.id, config: s, port: s.port, frontend }];
+    return Array.from({ length: s.workers }, (_, n) => ({ id: `${s.id}_${n}`, config: s, port: s.port === 0 ? 0 : s.port + n, frontend }));
+  });
+}

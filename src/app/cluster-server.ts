@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import { pathToFileURL } from 'node:url';
+import { EtcdDiscovery } from '../cluster/etcd-discovery.js';
+import type { Discovery } from '../cluster/discovery.js';
+import { MemorySessionRegistry } from '../cluster/memory-session-registry.js';
+import { RedisSessionRegistry } from '../cluster/redis-session-registry.js';
+import type { ServerInfo } from '../cluster/server-info.js';
+import type { SessionRegistry } from '../cluster/session-registry.js';
+import { StaticDiscovery } from '../cluster/static-discovery.js';
+import { defaultLogger } from '../gateway/index.js';
+import { NatsTransport, TcpPoolTransport, type ServerTransport } from '../transport/index.js';
+import { ConfigError } from '../wire/index.js';
+import { createApp, type Application } from './application.js';
+import { serverInstances, type ClusterConfig, type ServerInstance } from './cluster-config.js';
+
+/** An application module: its default export registers the handlers a server of each type runs. */
+export type AppModule = (app: Application) => void | Promise<void>;
+
+function infoOf(i: ServerInstance): ServerInfo {
+  const c = i.config;
+  return { id: i.id, type: c.type, host: c.host, port: i.port, frontend: i.frontend, services: c.services };
+}
+
+function discoveryFor(config: ClusterConfig, self: ServerInstance, logger: Logger): Discovery {
+  if (config.discovery.kind === 'etcd') return new EtcdDiscovery({ endpoints: config.discovery.endpoints, ttlSec: config.discovery.ttlSec, logger });
+  const others = serverInstances(config).filter((i) => i.id !== self.id);
+  return new StaticDiscovery(others.map(infoOf), { logger });
+}
+
+function transportFor(config: ClusterConfig, logger: Logger): ServerTransport {
+  const t = config.transport;
+  return t.kind === 'nats' ? new NatsTransport({ servers: t.servers, logger }) : new TcpPoolTransport({ poolSize: t.poolSize, logger });
+}
+
+function registryFor(config: ClusterConfig, logger: Logger): SessionRegistry {
+  return config.registry.kind === 'redis' ? new RedisSessionRegistry({ url: config.registry.url, logger }) : new MemorySessionRegistry();
+}
+
+/** Loads the application module named in the config. */
+export async function loadAppModule(file: string): Promise<AppModule> {
+  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  if (typeof mod.default !== 'function') throw new ConfigError(`${file} must export a default function (app) => void`);
+  return mod.default as AppModule;
+}
+
+/**
+ * Builds and starts one server of a cluster config: its discovery, transport and registry from the
+ * config, its handlers from the application module, its gateway if it has client ports.
+ */
+export async function startClusterServer(config: ClusterConfig, id: string): Promise<Application> {
+  const self = serverInstances(config).find((i) => i.id === id);
+  if (!self) throw new ConfigError(`server ${id} is not in the cluster config (ids: ${serverInstances(config).map((i) => i.id).join(', ')})`);
+  const c = self.config;
+  const logger = defaultLogger(id);
+  const host = c.host;
+  const app = createApp({
+    logger,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    gateway: self.frontend
+      ? {
+          ws: c.ws === undefined ? undefined : { host, port: c.ws, staticDirs: c.static },
+          tcp: c.tcp === undefined ? undefined : { host, port: c.tcp },
+        }
+      : undefined,
+    cluster: {
+      self: { ...infoOf(self), services: undefined },
+      discovery: discoveryFor(config, self, logger),
+      transport: transportFor(config, logger),
+      registry: registryFor(config, logger),
+    },
+  });
+  await (await loadAppModule(config.app))(app);
+  await app.start();
+  return app;
+}
