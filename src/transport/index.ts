@@ -13,6 +13,8 @@ export { TcpFrameConnection, connectTcp, listenTcp, tcpTransport, type TcpTransp
 export { WsFrameConnection, connectWs, listenWs, wsTransport, type WsTransportOptions } from './ws.js';
 export type { PeerAddress, ServerTransport } from './server-transport.js';
 export { TcpPoolTransport, type TcpPoolOptions } from './tcp-pool.js';
-export { PooledLink } from './pooled-link.js';
+export { PooledLink, type PooledLinkState } from './pooled-link.js';
 export { sessionKey } from './session-hash.js';
 export type { BackoffOptions } from './backoff.js';
+export { NatsTransport, type NatsTransportOptions } from './nats-transport.js';
+export type { NatsState } from './nats-link.js';

@@ -29,7 +29,7 @@ export interface PooledLinkOptions {
  *   scheduled or in progress, with exponential backoff.
  * - `closed`: the pool was forgotten or the transport closed; calls fail.
  */
-type LinkState = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
+export type PooledLinkState = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
 
 /**
  * One connection of a pool to one peer, reconnecting by itself. Every call made through the same
@@ -38,7 +38,7 @@ type LinkState = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
 export class PooledLink implements Invoker {
   readonly #options: PooledLinkOptions;
   readonly #waiters: ConnectWaiters;
-  #state: LinkState = 'idle';
+  #state: PooledLinkState = 'idle';
   #rpc: RpcConnection | undefined;
   #frames: FrameConnection | undefined;
   #failures = 0;
@@ -53,7 +53,7 @@ export class PooledLink implements Invoker {
   }
 
   /** Where the link is now (for tests and metrics). */
-  get state(): LinkState {
+  get state(): PooledLinkState {
     return this.#state;
   }
 

@@ -1,0 +1,292 @@
+import { ErrorCode, Events, NatsError, connect, createInbox, type Msg, type NatsConnection, type Subscription } from 'nats';
+import type { Adapter } from '../rpc/adapter.js';
+import type { Invoker } from '../rpc/call.js';
+import { RpcError } from '../rpc/errors.js';
+import { consoleLogger, type RpcLogger } from '../rpc/logger.js';
+import { DEFAULT_TIMEOUT_MS } from '../rpc/rpc-connection.js';
+import { backoffDelay, backoffPolicy, type BackoffOptions, type BackoffPolicy } from './backoff.js';
+import { NatsLink, type NatsLinkHost, type NatsState } from './nats-link.js';
+import { NatsResponder } from './nats-responder.js';
+import type { PeerAddress, ServerTransport } from './server-transport.js';
+
+/** Options of a {@link NatsTransport}. */
+export interface NatsTransportOptions {
+  /** NATS server URL(s), `nats://127.0.0.1:4222`. Required unless `connection` is given. */
+  servers?: string | string[];
+  /** An open connection to use instead of opening one; the transport never closes it. */
+  connection?: NatsConnection;
+  /** First token(s) of every subject, so several clusters can share one NATS. Default `yard`. */
+  subjectPrefix?: string;
+  /** Deadline of two-way calls that set no `timeoutMs`, in milliseconds. Default 10000. */
+  defaultTimeoutMs?: number;
+  /** Wait between the client's reconnect attempts after NATS went away, in milliseconds. Default 250. */
+  reconnectTimeWaitMs?: number;
+  /** How long one connect handshake may take, in milliseconds. Default 5000. */
+  connectTimeoutMs?: number;
+  /** Delays between attempts when the very first connect fails. Default 100 ms doubling to 5000 ms. */
+  backoff?: BackoffOptions;
+  /** Client name shown by the NATS server's monitoring. Default `switchyard`. */
+  name?: string;
+  /** Where connection changes and dropped messages are reported. Default: the console. */
+  logger?: RpcLogger;
+}
+
+/** A subject token: no dots, wildcards or white space. */
+const TOKEN = /^[^\s.*>]+$/;
+
+/**
+ * Server-to-server calls over NATS (DESIGN §5). A server listens on `<prefix>.srv.<id>` (calls to
+ * it) and `<prefix>.type.<type>` in queue group `<type>` (calls to any one server of the type);
+ * calls are NATS requests carrying the same envelopes as TCP links, answered on their reply
+ * subjects. One connection per transport: calls through one invoker keep their order. While NATS
+ * is unreachable calls fail `unavailable` at once; the client reconnects by itself, forever.
+ */
+export class NatsTransport implements ServerTransport, NatsLinkHost {
+  readonly #options: NatsTransportOptions;
+  readonly #prefix: string;
+  readonly #logger: RpcLogger;
+  readonly #defaultTimeoutMs: number;
+  readonly #backoff: BackoffPolicy;
+  readonly #owned: boolean;
+  readonly #links = new Map<string, NatsLink>();
+  readonly #typeLinks = new Map<string, NatsLink>();
+  readonly #byNumber = new Map<number, NatsLink>();
+  #state: NatsState = 'idle';
+  #nc: NatsConnection | undefined;
+  #opening: Promise<NatsConnection> | undefined;
+  #failures = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #inbox = '';
+  #inboxSub: Subscription | undefined;
+  #linkNumber = 0;
+  #self: { address: PeerAddress; adapter: Adapter } | undefined;
+  #responder: NatsResponder | undefined;
+
+  constructor(options: NatsTransportOptions) {
+    this.#options = options;
+    this.#prefix = options.subjectPrefix ?? 'yard';
+    if (!this.#prefix.split('.').every((t) => TOKEN.test(t))) throw new TypeError(`bad NATS subject prefix ${JSON.stringify(this.#prefix)}`);
+    this.#logger = options.logger ?? consoleLogger;
+    this.#defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#backoff = backoffPolicy(options.backoff);
+    this.#owned = options.connection === undefined;
+    if (options.connection !== undefined) this.#attach(options.connection);
+    else if (options.servers === undefined) throw new TypeError('NatsTransport needs servers or a connection');
+  }
+
+  /** Where the NATS connection is now. */
+  get state(): NatsState {
+    return this.#state;
+  }
+
+  /** Subscribes `<prefix>.srv.<self.id>` and `<prefix>.type.<self.type>` (queue group `<self.type>`) and serves `adapter`. Resolves with 0: NATS has no port. */
+  async listen(self: PeerAddress, adapter: Adapter): Promise<number> {
+    checkToken('server id', self.id);
+    checkToken('server type', self.type);
+    if (this.#self !== undefined) throw new TypeError('NatsTransport is already listening');
+    this.#self = { address: self, adapter };
+    try {
+      const nc = this.#nc ?? (await this.#ready());
+      this.#checkOpen();
+      this.#serve(nc);
+      await nc.flush(); // the server has our subscriptions before anyone is told we listen
+    } catch (err) {
+      if (this.#responder === undefined) this.#self = undefined; // listen may be tried again
+      throw err instanceof RpcError ? err : new RpcError('unavailable', `NATS: ${(err as Error).message}`, { cause: err });
+    }
+    return 0;
+  }
+
+  /** Calls to server `target`; one connection carries every key, so `key` only documents intent. */
+  invoker(target: PeerAddress, _key = 0): Invoker {
+    return this.#links.get(target.id) ?? this.#newLink(this.#links, target.id, `${this.#prefix}.srv.${target.id}`);
+  }
+
+  /** Calls to any one server of `type` (stateless services): NATS picks one member of the queue group. */
+  typeInvoker(type: string): Invoker {
+    return this.#typeLinks.get(type) ?? this.#newLink(this.#typeLinks, type, `${this.#prefix}.type.${type}`);
+  }
+
+  /** Calls waiting on `targetId` fail `unavailable`; later invokers start afresh. */
+  forget(targetId: string): void {
+    const link = this.#links.get(targetId);
+    if (link === undefined) return;
+    this.#links.delete(targetId);
+    this.#dropLink(link, new RpcError('unavailable', `server ${targetId} left the cluster`));
+  }
+
+  /** Unsubscribes, fails calls still waiting with `cancelled`, and closes the connection if it opened it. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    clearTimeout(this.#retry);
+    const reason = new RpcError('cancelled', 'NATS transport closed locally');
+    this.#responder?.close(reason);
+    for (const link of this.#byNumber.values()) link.close(reason);
+    this.#byNumber.clear();
+    const nc = this.#nc;
+    if (nc === undefined) return;
+    if (this.#owned) return await nc.close();
+    try {
+      this.#inboxSub?.unsubscribe();
+    } catch {
+      // already closed by its owner
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Opens the connection if nobody has yet (links call this on first use). */
+  start(): void {
+    if (this.#state === 'idle') this.#ready().catch(() => {});
+  }
+
+  /** Hot path: publishes one message; failures become RpcErrors the caller can branch on. */
+  publish(subject: string, frame: Uint8Array, reply: string | undefined): void {
+    try {
+      this.#nc!.publish(subject, frame, reply === undefined ? undefined : { reply });
+    } catch (err) {
+      const tooLarge = err instanceof NatsError && err.code === ErrorCode.MaxPayloadExceeded;
+      throw new RpcError(tooLarge ? 'bad_payload' : 'unavailable', `NATS publish to ${subject}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  #newLink(links: Map<string, NatsLink>, name: string, subject: string): NatsLink {
+    checkToken('server id or type', name);
+    if (this.#state === 'closed') throw new RpcError('unavailable', 'NatsTransport is closed');
+    const number = ++this.#linkNumber;
+    const link = new NatsLink(this, {
+      subject,
+      replyPrefix: `${this.#inbox}.${number}.`,
+      defaultTimeoutMs: this.#defaultTimeoutMs,
+      logger: this.#logger,
+    });
+    links.set(name, link);
+    this.#byNumber.set(number, link);
+    return link;
+  }
+
+  #dropLink(link: NatsLink, reason: RpcError): void {
+    for (const [number, l] of this.#byNumber) if (l === link) this.#byNumber.delete(number);
+    link.close(reason);
+  }
+
+  /** The open connection, opening it if needed; fails with `unavailable` when NATS cannot be reached. */
+  #ready(): Promise<NatsConnection> {
+    if (this.#nc !== undefined) return Promise.resolve(this.#nc);
+    if (this.#opening !== undefined) return this.#opening;
+    this.#checkOpen();
+    if (this.#state === 'idle') this.#state = 'connecting';
+    const opening = connect({
+      servers: this.#options.servers,
+      name: this.#options.name ?? 'switchyard',
+      timeout: this.#options.connectTimeoutMs ?? 5000,
+      maxReconnectAttempts: -1, // never give up: NATS coming back must heal the cluster by itself
+      reconnectTimeWait: this.#options.reconnectTimeWaitMs ?? 250,
+      reconnectJitter: 100,
+      waitOnFirstConnect: false, // a first connect that fails is retried here, with calls failing fast meanwhile
+    }).then(
+      (nc) => {
+        this.#opening = undefined;
+        if (this.#state === 'closed') return nc.close().then(() => Promise.reject(new RpcError('unavailable', 'NatsTransport is closed')));
+        this.#attach(nc);
+        return nc;
+      },
+      (err: unknown) => {
+        this.#opening = undefined;
+        throw this.#firstConnectFailed(err);
+      },
+    );
+    this.#opening = opening;
+    return opening;
+  }
+
+  #firstConnectFailed(err: unknown): RpcError {
+    const error = new RpcError('unavailable', `cannot connect to NATS ${String(this.#options.servers)}: ${(err as Error).message}`, { cause: err });
+    if (this.#state === 'closed') return error;
+    if (++this.#failures === 1) this.#logger.warn({ servers: this.#options.servers, err }, 'NATS unreachable; retrying');
+    this.#setDown(error);
+    this.#retry = setTimeout(() => this.#ready().catch(() => {}), backoffDelay(this.#failures, this.#backoff));
+    this.#retry.unref();
+    return error;
+  }
+
+  #attach(nc: NatsConnection): void {
+    this.#nc = nc;
+    this.#failures = 0;
+    this.#inbox = createInbox();
+    for (const [number, link] of this.#byNumber) link.rebase(`${this.#inbox}.${number}.`);
+    const offset = this.#inbox.length + 1;
+    this.#inboxSub = nc.subscribe(`${this.#inbox}.*.*`, { callback: (err, msg) => this.#onReply(err, msg, offset) });
+    if (this.#self !== undefined) this.#serve(nc);
+    void this.#watch(nc);
+    this.#setUp();
+  }
+
+  #serve(nc: NatsConnection): void {
+    if (this.#responder !== undefined || this.#self === undefined) return;
+    const { address, adapter } = this.#self;
+    const subjects = {
+      server: `${this.#prefix}.srv.${address.id}`,
+      type: `${this.#prefix}.type.${address.type}`,
+      queue: address.type,
+    };
+    this.#responder = new NatsResponder(nc, subjects, adapter, this.#logger);
+  }
+
+  /** Hot path: a reply (or a no-responders status) for call `<inbox>.<link>.<id>`. */
+  #onReply(err: Error | null, msg: Msg, offset: number): void {
+    if (err !== null) return this.#logger.warn({ err }, 'NATS reply subscription error');
+    const subject = msg.subject;
+    const dot = subject.indexOf('.', offset);
+    const link = this.#byNumber.get(Number(subject.slice(offset, dot)));
+    link?.onReply(Number(subject.slice(dot + 1)), msg);
+  }
+
+  /** Follows the client's connection changes until the connection closes. */
+  async #watch(nc: NatsConnection): Promise<void> {
+    void nc.closed().then((err) => this.#connectionClosed(nc, err));
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) {
+        this.#logger.warn({ server: status.data }, 'NATS disconnected; calls fail unavailable until it is back');
+        this.#setDown(new RpcError('unavailable', `NATS connection lost (${String(status.data)})`));
+      } else if (status.type === Events.Reconnect) {
+        this.#logger.warn({ server: status.data }, 'NATS reconnected');
+        this.#setUp();
+      } else if (status.type === Events.Error) {
+        this.#logger.warn({ error: status.data }, 'NATS reported an error');
+      }
+    }
+  }
+
+  #connectionClosed(nc: NatsConnection, err: void | Error): void {
+    if (this.#nc !== nc || this.#state === 'closed') return;
+    this.#logger.warn({ err }, 'NATS connection closed');
+    this.#nc = undefined;
+    this.#responder = undefined;
+    this.#setDown(new RpcError('unavailable', 'NATS connection closed', { cause: err }));
+    if (this.#owned) this.#ready().catch(() => {});
+  }
+
+  #setUp(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'up';
+    for (const link of this.#byNumber.values()) link.connected();
+  }
+
+  #setDown(reason: RpcError): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'down';
+    for (const link of this.#byNumber.values()) link.disconnected(reason);
+  }
+
+  #checkOpen(): void {
+    if (this.#state === 'closed') throw new RpcError('unavailable', 'NatsTransport is closed');
+  }
+}
+
+function checkToken(what: string, value: string): void {
+  if (!TOKEN.test(value)) throw new TypeError(`${what} ${JSON.stringify(value)} cannot be a NATS subject token`);
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { silentLogger } from '../../src/rpc/index.js';
+import { NatsTransport } from '../../src/transport/index.js';
+import { startNatsServer } from './nats-server.js';
+import { captureLogger } from '../rpc/harness.js';
+import { describeCall, eventually, failsWith, orderAdapter, orderOps, peer, sleepCall } from './server-transport-fixtures.js';
+
+test('nats-server killed: calls fail unavailable fast; restarted on the same port: calls work again', async () => {
+  await using nats = await startNatsServer();
+  const options = { servers: nats.url, reconnectTimeWaitMs: 100, logger: silentLogger };
+  await using server = new NatsTransport(options);
+  const clientLog = captureLogger();
+  await using client = new NatsTransport({ ...options, logger: clientLog });
+  await server.listen(peer('backend-1'), orderAdapter().adapter);
+  const link = client.invoker(peer('backend-1'), 0);
+  await describeCall(link);
+
+  const inFlight = failsWith(sleepCall(link, 5000, { timeoutMs: 10_000 }), 'unavailable');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await nats.kill();
+  assert.ok((await inFlight).ms < 1000, 'the call in flight fails as soon as NATS goes');
+  await eventually(async () => assert.equal(client.state, 'down'), 1000, 5);
+  for (let i = 0; i < 3; i++) {
+    const { ms } = await failsWith(describeCall(link, { timeoutMs: 5000 }), 'unavailable');
+    assert.ok(ms < 100, `failed after ${ms} ms while NATS is down`);
+  }
+  client.typeInvoker('order').send(orderOps.noteOneway, new Uint8Array(4));
+  assert.ok(clientLog.lines.some((l) => l.message === 'one-way call not sent' && (l.fields as { code?: string }).code === 'unavailable'));
+
+  await nats.start();
+  const seen = await eventually(() => describeCall(link, { timeoutMs: 1000, extra: { back: 'yes' } }), 8000, 50);
+  assert.deepEqual(seen.extra, { back: 'yes' });
+  assert.equal(client.state, 'up');
+  assert.equal(server.state, 'up');
+  assert.equal((await describeCall(client.typeInvoker('order'))).server, 'server');
+});
+
+test('NATS unreachable at start: calls and listen fail unavailable; once it is up the transport connects by itself', async () => {
+  const nats = await startNatsServer();
+  await nats.kill();
+  const options = { servers: nats.url, backoff: { initialDelayMs: 50, maxDelayMs: 200 }, logger: silentLogger };
+  await using server = new NatsTransport(options);
+  await using client = new NatsTransport(options);
+  const { adapter } = orderAdapter();
+  await failsWith(server.listen(peer('backend-1'), adapter), 'unavailable');
+  await failsWith(describeCall(client.invoker(peer('backend-1'), 0), { timeoutMs: 5000 }), 'unavailable');
+  const { ms } = await failsWith(describeCall(client.invoker(peer('backend-1'), 0), { timeoutMs: 5000 }), 'unavailable');
+  assert.ok(ms < 100, 'while down, calls fail at once');
+
+  await nats.start();
+  try {
+    await eventually(() => server.listen(peer('backend-1'), adapter), 5000, 50);
+    assert.equal((await eventually(() => describeCall(client.invoker(peer('backend-1'), 0)), 5000, 50)).server, 'server');
+  } finally {
+    await nats.kill();
+  }
+});
