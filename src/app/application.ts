@@ -6,7 +6,8 @@ import type { ClusterOptions } from './cluster-options.js';
 import { ClusterRuntime } from './cluster-runtime.js';
 import { ForwardingDispatcher } from './forwarding-dispatcher.js';
 import type { Component } from './component.js';
-import { afterFilter, beforeFilter, type Filter } from './filters.js';
+import type { Metrics } from '../cluster/metrics.js';
+import { afterFilter, beforeFilter, timingFilter, type Filter } from './filters.js';
 import type { HandlerContext } from './handler-context.js';
 import type { HandlerCall } from './handler-call.js';
 import { HandlerRegistry, type HandlerOptions } from './handler-registry.js';
@@ -21,6 +22,8 @@ export interface AppOptions {
   gateway?: Omit<GatewayOptions, 'serverId' | 'logger'>;
   /** Joins a cluster: discovery, server transport, registry. Omitted = everything in this process. */
   cluster?: ClusterOptions;
+  /** Metrics to record into (client connections, messages, latencies, errors); see src/cluster/metrics.ts. */
+  metrics?: Metrics;
   /** Most ms a graceful stop may take before the process exits anyway. Default 10000. */
   shutdownTimeoutMs?: number;
   logger?: Logger;
@@ -145,7 +148,8 @@ export class Application {
   async start(): Promise<GatewayAddresses> {
     this.#assertNotStarted('start');
     this.#state = 'starting';
-    this.#registry.applyFilters(this.#filters);
+    const metrics = this.#options.metrics;
+    this.#registry.applyFilters(metrics ? [timingFilter(metrics), ...this.#filters] : this.#filters);
     for (const c of this.#components) await c.start?.(this);
     let addresses: GatewayAddresses = {};
     const cluster = this.#options.cluster;
@@ -153,8 +157,10 @@ export class Application {
     if (this.#options.gateway) {
       const dictionary = this.#dictionary(this.#options.gateway.dictionary);
       const local = new LocalDispatcher(this.#registry, this.scheduler, this.logger);
-      const dispatcher = this.#cluster ? new ForwardingDispatcher(local, this.#registry.routes.keys(), this.#cluster, cluster?.publicRoutes) : local;
-      const options = { ...this.#options.gateway, dictionary, serverId: this.serverId, logger: this.logger };
+      const dispatcher = this.#cluster
+        ? new ForwardingDispatcher(local, this.#registry.routes.keys(), this.#cluster, { publicRoutes: cluster?.publicRoutes, metrics })
+        : local;
+      const options = { ...this.#options.gateway, dictionary, serverId: this.serverId, logger: this.logger, observer: metrics };
       this.#gateway = new Gateway(options, dispatcher, this.#cluster?.gatewayHooks());
     }
     // Join the cluster before taking clients, so the first forwarded request finds its servers.

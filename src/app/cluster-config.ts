@@ -35,6 +35,8 @@ export interface ClusterConfig {
   registry: { kind: 'memory' } | { kind: 'redis'; url: string };
   /** Directory with the seed's `message_map.json` and `dest_map.json`, watched; omitted = route by services. */
   routes?: string;
+  /** Route codes (route → 1..65535) gateways announce, so clients and route tables can use numbers. */
+  dictionary: Record<string, number>;
   /** Graceful stop deadline in ms. Default 10000. */
   shutdownTimeoutMs: number;
   servers: ServerConfig[];
@@ -116,6 +118,12 @@ function registry(v: unknown): ClusterConfig['registry'] {
   throw new ConfigError('registry.kind must be "memory" or "redis"');
 }
 
+function dictionary(v: unknown): Record<string, number> {
+  const o = obj(v ?? {}, 'dictionary');
+  for (const [route, code] of Object.entries(o)) int(o, route, 'dictionary', 1, 65535);
+  return o as Record<string, number>;
+}
+
 /** Checks a parsed config; paths in it are relative to `baseDir`. Throws ConfigError naming the field. */
 export function parseClusterConfig(value: unknown, baseDir: string): ClusterConfig {
   const o = obj(value, 'cluster config');
@@ -132,6 +140,7 @@ export function parseClusterConfig(value: unknown, baseDir: string): ClusterConf
     transport: transport(o.transport),
     registry: registry(o.registry),
     routes: o.routes === undefined ? undefined : resolve(baseDir, str(o, 'routes', 'cluster config')),
+    dictionary: dictionary(o.dictionary),
     shutdownTimeoutMs: int(o, 'shutdownTimeoutMs', 'cluster config', 100, 600_000, 10_000),
     servers,
   };

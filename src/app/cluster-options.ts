@@ -1,4 +1,5 @@
 import type { Discovery } from '../cluster/discovery.js';
+import type { RouteTable } from '../cluster/route-table.js';
 import type { ServerInfo } from '../cluster/server-info.js';
 import type { SessionRegistry } from '../cluster/session-registry.js';
 import type { ServerTransport } from '../transport/server-transport.js';
@@ -20,6 +21,11 @@ export interface ClusterOptions {
   callTimeoutMs?: number;
   /** On stop, how long a backend keeps serving after it announced it is leaving, in ms. Default 500. */
   drainMs?: number;
+  /**
+   * The route table in force (the seed's message_map.json / dest_map.json, hot-reloaded): a route or
+   * message id listed there goes to the server at its destination's `srvAddr`. Others route by service.
+   */
+  routeTable?: () => RouteTable | undefined;
   /** Forwarded routes an unauthenticated session may call (for gateways with requireAuth). */
   publicRoutes?: readonly string[];
 }

@@ -105,14 +105,24 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#byService.clear();
   }
 
-  /** The server for a forwarded route, or an RpcError saying why there is none. */
-  pick(route: string, sessionId: string): ServerInfo | RpcError {
+  /** The server for a forwarded route (by route table, else by service), or an RpcError saying why there is none. */
+  pick(route: string, sessionId: string, routeCode = 0): ServerInfo | RpcError {
+    const table = this.#options.routeTable?.();
+    if (table) {
+      const dest = table.destinationOf(route) ?? (routeCode ? table.destinationOf(routeCode) : undefined);
+      if (dest) return this.#byAddress(dest.host, dest.port) ?? new RpcError('unavailable', `destination ${dest.id} (${dest.srvAddr}) is not up`);
+    }
     const service = route.slice(0, route.indexOf('.'));
     const set = this.#candidates(service);
     if (!set) return new RpcError('not_found', `no server serves route ${JSON.stringify(route)}`);
     const picker = this.#options.picker;
     const picked = picker ? picker(set.servers, sessionId, route) : rendezvousPick(set, sessionId);
     return picked ?? new RpcError('unavailable', `no server of service ${service} is available`);
+  }
+
+  #byAddress(host: string, port: number): ServerInfo | undefined {
+    for (const m of this.#byId.values()) if (m.host === host && m.port === port && !this.#leaving.has(m.id)) return m;
+    return undefined;
   }
 
   /** The servers (not leaving) of a service, hashed once per membership change; undefined if none serves it. */

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import { pathToFileURL } from 'node:url';
+import { AdminServer } from '../cluster/admin-server.js';
 import { EtcdDiscovery } from '../cluster/etcd-discovery.js';
+import { Metrics } from '../cluster/metrics.js';
+import { RouteTableWatcher } from '../cluster/route-table-watcher.js';
 import type { Discovery } from '../cluster/discovery.js';
 import { MemorySessionRegistry } from '../cluster/memory-session-registry.js';
 import { RedisSessionRegistry } from '../cluster/redis-session-registry.js';
@@ -9,8 +12,9 @@ import type { SessionRegistry } from '../cluster/session-registry.js';
 import { StaticDiscovery } from '../cluster/static-discovery.js';
 import { defaultLogger } from '../gateway/index.js';
 import { NatsTransport, TcpPoolTransport, type ServerTransport } from '../transport/index.js';
-import { ConfigError } from '../wire/index.js';
+import { ConfigError, RouteDictionary } from '../wire/index.js';
 import { createApp, type Application } from './application.js';
+import type { Component } from './component.js';
 import { serverInstances, type ClusterConfig, type ServerInstance } from './cluster-config.js';
 
 /** An application module: its default export registers the handlers a server of each type runs. */
@@ -53,11 +57,15 @@ export async function startClusterServer(config: ClusterConfig, id: string): Pro
   const c = self.config;
   const logger = defaultLogger(id);
   const host = c.host;
+  const metrics = new Metrics({ labels: { server: id } });
+  const routes = config.routes ? await RouteTableWatcher.start({ dir: config.routes, logger }) : undefined;
   const app = createApp({
     logger,
+    metrics,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     gateway: self.frontend
       ? {
+          dictionary: new RouteDictionary(Object.entries(config.dictionary)),
           ws: c.ws === undefined ? undefined : { host, port: c.ws, staticDirs: c.static },
           tcp: c.tcp === undefined ? undefined : { host, port: c.tcp },
         }
@@ -67,9 +75,30 @@ export async function startClusterServer(config: ClusterConfig, id: string): Pro
       discovery: discoveryFor(config, self, logger),
       transport: transportFor(config, logger),
       registry: registryFor(config, logger),
+      routeTable: routes ? () => routes.table : undefined,
     },
   });
+  if (routes) app.component({ name: 'route-table', shutdown: () => routes.close() });
   await (await loadAppModule(config.app))(app);
+  if (c.admin !== undefined) app.component(adminComponent(c.admin === 0 ? 0 : c.admin + workerOffset(self), metrics, logger));
   await app.start();
   return app;
+}
+
+/** A worker `<id>_<n>` takes admin port + n, so each worker can be scraped on its own. */
+function workerOffset(i: ServerInstance): number {
+  return i.id === i.config.id ? 0 : Number(i.id.slice(i.config.id.length + 1));
+}
+
+/** The admin HTTP server (metrics, health, profiling) as a component: up with the app, down with it. */
+function adminComponent(port: number, metrics: Metrics, logger: Logger): Component {
+  const admin = new AdminServer({ port, registry: metrics.registry, logger });
+  return {
+    name: 'admin',
+    start: async () => void (await admin.start()),
+    shutdown: async () => {
+      await admin.close();
+      metrics.close();
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../wire/index.js';
 import type { HandlerContext } from './handler-context.js';
 
 /** One step of handling a call: given the context and body, produce the result. */
@@ -47,4 +48,45 @@ export function afterFilter(fn: (ctx: HandlerContext, result: unknown, error: un
 /** Wraps `handler` in `filters`, the first filter outermost. */
 export function compose(filters: readonly Filter[], handler: Dispatch): Dispatch {
   return filters.reduceRight<Dispatch>((next, f) => f(next), handler);
+}
+
+/** What {@link timingFilter} records into (the cluster's Metrics has this shape). */
+export interface HandlerTimings {
+  requestDone(route: string, seconds: number): void;
+  messageOut(route: string, count?: number): void;
+  error(code: string): void;
+}
+
+/** Records each request's handler time, counts its response, and counts failures by code. */
+export function timingFilter(metrics: HandlerTimings): Filter {
+  return (next) => (ctx, body) => {
+    const started = performance.now();
+    const done = (err: unknown): void => {
+      if (err !== undefined) metrics.error(err instanceof SwitchyardError ? err.code : 'internal');
+      if (!ctx.isRequest) return;
+      metrics.requestDone(ctx.route, (performance.now() - started) / 1000);
+      metrics.messageOut(ctx.route);
+    };
+    let r: unknown;
+    try {
+      r = next(ctx, body);
+    } catch (err) {
+      done(err);
+      throw err;
+    }
+    if (!(r instanceof Promise)) {
+      done(undefined);
+      return r;
+    }
+    return r.then(
+      (v: unknown) => {
+        done(undefined);
+        return v;
+      },
+      (err: unknown) => {
+        done(err);
+        throw err;
+      },
+    );
+  };
 }

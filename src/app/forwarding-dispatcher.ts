@@ -3,6 +3,7 @@ import { decodeUpdate, encodeSnapshot } from '../cluster/session-snapshot.js';
 import type { Dispatcher, Session } from '../gateway/index.js';
 import { RpcError, type RpcCallOptions } from '../rpc/index.js';
 import { MessageType, type Message } from '../wire/index.js';
+import type { Metrics } from '../cluster/metrics.js';
 import type { ClusterRuntime } from './cluster-runtime.js';
 import type { LocalDispatcher } from './local-dispatcher.js';
 
@@ -19,11 +20,19 @@ export class ForwardingDispatcher implements Dispatcher {
   /** Encoded snapshots by session, reused until the session changes (most requests change nothing). */
   readonly #snapshots = new WeakMap<Session, { version: number; bytes: Uint8Array }>();
 
-  constructor(local: LocalDispatcher, localRoutes: Iterable<string>, runtime: ClusterRuntime, publicRoutes: Iterable<string> = []) {
+  readonly #metrics: Metrics | undefined;
+
+  constructor(
+    local: LocalDispatcher,
+    localRoutes: Iterable<string>,
+    runtime: ClusterRuntime,
+    options: { publicRoutes?: Iterable<string>; metrics?: Metrics } = {},
+  ) {
     this.#local = local;
     this.#localRoutes = new Set(localRoutes);
     this.#runtime = runtime;
-    this.#publicRoutes = new Set(publicRoutes);
+    this.#publicRoutes = new Set(options.publicRoutes ?? []);
+    this.#metrics = options.metrics;
   }
 
   isPublic(route: string): boolean {
@@ -35,7 +44,7 @@ export class ForwardingDispatcher implements Dispatcher {
       this.#local.dispatch(session, message);
       return;
     }
-    const target = this.#runtime.pick(message.route, session.id);
+    const target = this.#runtime.pick(message.route, session.id, message.routeCode);
     if (target instanceof RpcError) {
       if (message.type === MessageType.Request) session.respondError(message.id, target);
       return;
@@ -53,10 +62,27 @@ export class ForwardingDispatcher implements Dispatcher {
       return;
     }
     const id = message.id;
+    const metrics = this.#metrics;
+    const started = metrics ? performance.now() : 0;
+    metrics?.forwardStarted();
     invoker.call(op, message.body, opts).then(
-      (reply) => this.#answer(session, id, reply),
-      (err: unknown) => session.respondError(id, RpcError.from(err)),
+      (reply) => {
+        this.#settled(op.route, started);
+        this.#answer(session, id, reply);
+      },
+      (err: unknown) => {
+        this.#settled(op.route, started);
+        session.respondError(id, RpcError.from(err));
+      },
     );
+  }
+
+  #settled(route: string, started: number): void {
+    const m = this.#metrics;
+    if (!m) return;
+    m.forwardSettled();
+    m.requestDone(route, (performance.now() - started) / 1000);
+    m.messageOut(route);
   }
 
   #answer(session: Session, id: number, reply: Uint8Array): void {
