@@ -81,7 +81,8 @@ export async function startClusterServer(config: ClusterConfig, id: string): Pro
   if (routes) app.component({ name: 'route-table', shutdown: () => routes.close() });
   await (await loadAppModule(config.app))(app);
   if (c.admin !== undefined) app.component(adminComponent(c.admin === 0 ? 0 : c.admin + workerOffset(self), metrics, logger));
-  await app.start();
+  const addresses = await app.start();
+  logger.info({ server: id, type: c.type, ...addresses }, 'server started');
   return app;
 }
 
