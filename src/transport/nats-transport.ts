@@ -7,6 +7,7 @@ import { DEFAULT_TIMEOUT_MS } from '../rpc/rpc-connection.js';
 import { backoffDelay, backoffPolicy, type BackoffOptions, type BackoffPolicy } from './backoff.js';
 import { NatsLink, type NatsLinkHost, type NatsState } from './nats-link.js';
 import { NatsResponder } from './nats-responder.js';
+import { NatsSubjects } from './nats-subjects.js';
 import type { PeerAddress, ServerTransport } from './server-transport.js';
 
 /** Options of a {@link NatsTransport}. */
@@ -31,8 +32,8 @@ export interface NatsTransportOptions {
   logger?: RpcLogger;
 }
 
-/** A subject token: no dots, wildcards or white space. */
-const TOKEN = /^[^\s.*>]+$/;
+/** How long `close` waits for NATS to confirm the unsubscribes, in milliseconds. */
+const CLOSE_FLUSH_MS = 1000;
 
 /**
  * Server-to-server calls over NATS (DESIGN §5). A server listens on `<prefix>.srv.<id>` (calls to
@@ -43,7 +44,7 @@ const TOKEN = /^[^\s.*>]+$/;
  */
 export class NatsTransport implements ServerTransport, NatsLinkHost {
   readonly #options: NatsTransportOptions;
-  readonly #prefix: string;
+  readonly #subjects: NatsSubjects;
   readonly #logger: RpcLogger;
   readonly #defaultTimeoutMs: number;
   readonly #backoff: BackoffPolicy;
@@ -64,8 +65,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
 
   constructor(options: NatsTransportOptions) {
     this.#options = options;
-    this.#prefix = options.subjectPrefix ?? 'yard';
-    if (!this.#prefix.split('.').every((t) => TOKEN.test(t))) throw new TypeError(`bad NATS subject prefix ${JSON.stringify(this.#prefix)}`);
+    this.#subjects = new NatsSubjects(options.subjectPrefix ?? 'yard');
     this.#logger = options.logger ?? consoleLogger;
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#backoff = backoffPolicy(options.backoff);
@@ -81,8 +81,8 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
 
   /** Subscribes `<prefix>.srv.<self.id>` and `<prefix>.type.<self.type>` (queue group `<self.type>`) and serves `adapter`. Resolves with 0: NATS has no port. */
   async listen(self: PeerAddress, adapter: Adapter): Promise<number> {
-    checkToken('server id', self.id);
-    checkToken('server type', self.type);
+    this.#subjects.server(self.id);
+    this.#subjects.type(self.type); // both throw TypeError for ids and types that cannot be subject tokens
     if (this.#self !== undefined) throw new TypeError('NatsTransport is already listening');
     this.#self = { address: self, adapter };
     try {
@@ -99,12 +99,12 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
 
   /** Calls to server `target`; one connection carries every key, so `key` only documents intent. */
   invoker(target: PeerAddress, _key = 0): Invoker {
-    return this.#links.get(target.id) ?? this.#newLink(this.#links, target.id, `${this.#prefix}.srv.${target.id}`);
+    return this.#links.get(target.id) ?? this.#newLink(this.#links, target.id, this.#subjects.server(target.id));
   }
 
   /** Calls to any one server of `type` (stateless services): NATS picks one member of the queue group. */
   typeInvoker(type: string): Invoker {
-    return this.#typeLinks.get(type) ?? this.#newLink(this.#typeLinks, type, `${this.#prefix}.type.${type}`);
+    return this.#typeLinks.get(type) ?? this.#newLink(this.#typeLinks, type, this.#subjects.type(type));
   }
 
   /** Calls waiting on `targetId` fail `unavailable`; later invokers start afresh. */
@@ -118,6 +118,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   /** Unsubscribes, fails calls still waiting with `cancelled`, and closes the connection if it opened it. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
+    const wasUp = this.#state === 'up';
     this.#state = 'closed';
     clearTimeout(this.#retry);
     const reason = new RpcError('cancelled', 'NATS transport closed locally');
@@ -126,12 +127,15 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
     this.#byNumber.clear();
     const nc = this.#nc;
     if (nc === undefined) return;
-    if (this.#owned) return await nc.close();
     try {
       this.#inboxSub?.unsubscribe();
     } catch {
       // already closed by its owner
     }
+    // Once the server has answered a PING sent after our UNSUBs, calls from anyone to this server
+    // get "no responders" instead of vanishing; bounded, since NATS may be down right now.
+    if (wasUp) await flushWithin(nc, CLOSE_FLUSH_MS);
+    if (this.#owned) await nc.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -154,7 +158,6 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   }
 
   #newLink(links: Map<string, NatsLink>, name: string, subject: string): NatsLink {
-    checkToken('server id or type', name);
     if (this.#state === 'closed') throw new RpcError('unavailable', 'NatsTransport is closed');
     const number = ++this.#linkNumber;
     const link = new NatsLink(this, {
@@ -229,8 +232,8 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
     if (this.#responder !== undefined || this.#self === undefined) return;
     const { address, adapter } = this.#self;
     const subjects = {
-      server: `${this.#prefix}.srv.${address.id}`,
-      type: `${this.#prefix}.type.${address.type}`,
+      server: this.#subjects.server(address.id),
+      type: this.#subjects.type(address.type),
       queue: address.type,
     };
     this.#responder = new NatsResponder(nc, subjects, adapter, this.#logger);
@@ -287,6 +290,10 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   }
 }
 
-function checkToken(what: string, value: string): void {
-  if (!TOKEN.test(value)) throw new TypeError(`${what} ${JSON.stringify(value)} cannot be a NATS subject token`);
+/** Waits for the server to have seen what was sent, for at most `ms` milliseconds. */
+async function flushWithin(nc: NatsConnection, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([nc.flush().catch(() => {}), late]);
+  clearTimeout(timer);
 }
