@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import { connect } from 'nats';
 import { silentLogger } from '../../src/rpc/index.js';
 import { NatsTransport } from '../../src/transport/index.js';
-import { startNatsServer } from './nats-server.js';
+import { startNats } from '../support/services.js';
 import { describeCall, failsWith, orderAdapter, peer } from './server-transport-fixtures.js';
 
 test('a call to a server id nobody listens on fails unavailable at once, not at its deadline', async () => {
-  await using nats = await startNatsServer();
+  await using nats = await startNats();
   await using server = new NatsTransport({ servers: nats.url, logger: silentLogger });
   const connection = await connect({ servers: nats.url });
   const client = new NatsTransport({ connection, logger: silentLogger });
@@ -24,7 +24,7 @@ test('a call to a server id nobody listens on fails unavailable at once, not at 
 });
 
 test('a server that stops listening is reported as no responders from then on', async () => {
-  await using nats = await startNatsServer();
+  await using nats = await startNats();
   const server = new NatsTransport({ servers: nats.url, logger: silentLogger });
   await using client = new NatsTransport({ servers: nats.url, logger: silentLogger });
   await server.listen(peer('backend-1'), orderAdapter().adapter);

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../src/rpc/index.js';
 import { NatsTransport, sessionKey } from '../../src/transport/index.js';
-import { startNatsServer } from './nats-server.js';
+import { startNats } from '../support/services.js';
 import { describeCall, note, orderAdapter, peer } from './server-transport-fixtures.js';
 
 const KEYS = 200;
 const CALLS_PER_KEY = 500;
 
 test(`${KEYS} keys × ${CALLS_PER_KEY} two-way calls sent without waiting over NATS arrive in order per key`, async () => {
-  await using nats = await startNatsServer();
+  await using nats = await startNats();
   await using server = new NatsTransport({ servers: nats.url, logger: silentLogger });
   await using client = new NatsTransport({ servers: nats.url, logger: silentLogger });
   const { adapter, servant } = orderAdapter();
@@ -28,7 +28,7 @@ test(`${KEYS} keys × ${CALLS_PER_KEY} two-way calls sent without waiting over N
 });
 
 test('calls made while the first NATS connect is in progress wait for it and keep their order', async () => {
-  await using nats = await startNatsServer();
+  await using nats = await startNats();
   await using server = new NatsTransport({ servers: nats.url, logger: silentLogger });
   await using client = new NatsTransport({ servers: nats.url, logger: silentLogger });
   const { adapter, servant } = orderAdapter();

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../src/rpc/index.js';
 import { NatsTransport } from '../../src/transport/index.js';
-import { startNatsServer } from './nats-server.js';
+import { startNats } from '../support/services.js';
 import { captureLogger } from '../rpc/harness.js';
 import { describeCall, eventually, failsWith, orderAdapter, orderOps, peer, sleepCall } from './server-transport-fixtures.js';
 
 test('nats-server killed: calls fail unavailable fast; restarted on the same port: calls work again', async () => {
-  await using nats = await startNatsServer();
+  await using nats = await startNats();
   const options = { servers: nats.url, reconnectTimeWaitMs: 100, logger: silentLogger };
   await using server = new NatsTransport(options);
   const clientLog = captureLogger();
@@ -37,7 +37,7 @@ test('nats-server killed: calls fail unavailable fast; restarted on the same por
 });
 
 test('NATS unreachable at start: calls and listen fail unavailable; once it is up the transport connects by itself', async () => {
-  const nats = await startNatsServer();
+  const nats = await startNats();
   await nats.kill();
   const options = { servers: nats.url, backoff: { initialDelayMs: 50, maxDelayMs: 200 }, logger: silentLogger };
   await using server = new NatsTransport(options);

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Invoker, type RpcCallOptions } from '../../src/rpc/index.js';
 import { NatsTransport, TcpPoolTransport, type ServerTransport } from '../../src/transport/index.js';
-import { startNatsServer, type NatsServer } from './nats-server.js';
+import { startNats, type NatsService } from '../support/services.js';
 import {
   describeCall,
   failsWith,
@@ -21,7 +21,7 @@ interface Setup {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-let nats: NatsServer | undefined;
+let nats: NatsService | undefined;
 
 async function setup(kind: 'tcp-pool' | 'nats'): Promise<Setup> {
   const make = (): ServerTransport =>
@@ -44,7 +44,7 @@ async function setup(kind: 'tcp-pool' | 'nats'): Promise<Setup> {
 
 describe('server transports carry call options like any RPC link', { concurrency: false }, () => {
   before(async () => {
-    nats = await startNatsServer();
+    nats = await startNats();
   });
   after(async () => {
     await nats?.kill();
