@@ -169,7 +169,7 @@ export class NatsLink implements Invoker {
   }
 
   #unavailable(): RpcError {
-    if (this.#closed !== undefined) return new RpcError(this.#closed.code === 'cancelled' ? 'unavailable' : this.#closed.code, this.#closed.message);
+    if (this.#closed !== undefined) return new RpcError(this.#closed.code, this.#closed.message);
     return new RpcError('unavailable', `NATS is not connected; cannot reach ${this.subject}`);
   }
 }

@@ -75,7 +75,10 @@ export class NatsResponder {
     this.#dispatcher.close(reason);
   }
 
-  /** Hot path: every request. The subscription callback runs once per message, in arrival order, and dispatch starts the servant synchronously. */
+  /**
+   * Hot path: every request. The subscription callback runs once per message, in arrival order,
+   * and dispatch starts the servant synchronously, so a subject's calls start in the order sent.
+   */
   #onMessage(err: Error | null, msg: Msg): void {
     if (err !== null) return this.#logger.warn({ err }, 'NATS subscription error');
     if (msg.data.length === 0) return; // empty messages are reserved as keepalives, as on TCP

@@ -79,7 +79,10 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
     return this.#state;
   }
 
-  /** Subscribes `<prefix>.srv.<self.id>` and `<prefix>.type.<self.type>` (queue group `<self.type>`) and serves `adapter`. Resolves with 0: NATS has no port. */
+  /**
+   * Subscribes `<prefix>.srv.<self.id>` and `<prefix>.type.<self.type>` (queue group `<self.type>`)
+   * and serves `adapter` on both. Resolves with 0: NATS has no port.
+   */
   async listen(self: PeerAddress, adapter: Adapter): Promise<number> {
     this.#subjects.server(self.id);
     this.#subjects.type(self.type); // both throw TypeError for ids and types that cannot be subject tokens
@@ -153,7 +156,8 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
       this.#nc!.publish(subject, frame, reply === undefined ? undefined : { reply });
     } catch (err) {
       const tooLarge = err instanceof NatsError && err.code === ErrorCode.MaxPayloadExceeded;
-      throw new RpcError(tooLarge ? 'bad_payload' : 'unavailable', `NATS publish to ${subject}: ${(err as Error).message}`, { cause: err });
+      const message = `NATS publish to ${subject}: ${(err as Error).message}`;
+      throw new RpcError(tooLarge ? 'bad_payload' : 'unavailable', message, { cause: err });
     }
   }
 
@@ -193,7 +197,9 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
     }).then(
       (nc) => {
         this.#opening = undefined;
-        if (this.#state === 'closed') return nc.close().then(() => Promise.reject(new RpcError('unavailable', 'NatsTransport is closed')));
+        if (this.#state === 'closed') {
+          return nc.close().then(() => Promise.reject(new RpcError('unavailable', 'NatsTransport is closed')));
+        }
         this.#attach(nc);
         return nc;
       },
@@ -207,7 +213,8 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   }
 
   #firstConnectFailed(err: unknown): RpcError {
-    const error = new RpcError('unavailable', `cannot connect to NATS ${String(this.#options.servers)}: ${(err as Error).message}`, { cause: err });
+    const message = `cannot connect to NATS ${String(this.#options.servers)}: ${(err as Error).message}`;
+    const error = new RpcError('unavailable', message, { cause: err });
     if (this.#state === 'closed') return error;
     if (++this.#failures === 1) this.#logger.warn({ servers: this.#options.servers, err }, 'NATS unreachable; retrying');
     this.#setDown(error);

@@ -16,6 +16,7 @@ import {
 } from './server-transport-fixtures.js';
 
 interface Setup {
+  client: ServerTransport;
   invoker: Invoker;
   servant: OrderServant;
   [Symbol.asyncDispose](): Promise<void>;
@@ -33,6 +34,7 @@ async function setup(kind: 'tcp-pool' | 'nats'): Promise<Setup> {
   const { adapter, servant } = orderAdapter();
   const port = await server.listen(peer('backend-1'), adapter);
   return {
+    client,
     invoker: client.invoker(peer('backend-1', port), 3),
     servant,
     async [Symbol.asyncDispose]() {
@@ -80,6 +82,16 @@ describe('server transports carry call options like any RPC link', { concurrency
       assert.equal(s.servant.reorderings, 0);
       const unknown = { route: 'test.Order.missing', code: 99, oneway: false };
       await failsWith(s.invoker.call(unknown, new Uint8Array(0)), 'not_found');
+    });
+
+    test(`${kind}: closing the calling transport fails calls still waiting with cancelled`, async () => {
+      await using s = await setup(kind);
+      await describeCall(s.invoker);
+      const waiting = failsWith(sleepCall(s.invoker, 5000), 'cancelled');
+      await sleep(20);
+      await s.client.close();
+      assert.ok((await waiting).ms < 1000);
+      await failsWith(describeCall(s.invoker), 'cancelled');
     });
   }
 });
