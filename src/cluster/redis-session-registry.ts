@@ -1,0 +1,151 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { RpcError } from '../rpc/errors.js';
+import { ConfigError } from '../wire/errors.js';
+import { checkLocation, checkUid } from './memory-session-registry.js';
+import type { SessionLocation, SessionRegistry } from './session-registry.js';
+
+/** Options of {@link RedisSessionRegistry}. */
+export interface RedisSessionRegistryOptions {
+  /** Redis URL, `redis://[user:pass@]host:port[/db]` (or `rediss://`). Required. */
+  url: string;
+  /** Prefix of each user's key: `keyPrefix + uid` holds a hash {frontendId, sessionId}. Default 'switchyard:uid:'. */
+  keyPrefix?: string;
+  /** How long a command may wait for Redis before failing with `unavailable`, in ms. Default 1000. */
+  commandTimeoutMs?: number;
+  /** Default: pino at SWITCHYARD_LOG_LEVEL (info). */
+  logger?: Logger;
+}
+
+/** Rejects a URL ioredis could not dial, with a ConfigError naming the option. */
+export function checkRedisUrl(url: unknown, where: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+    throw new ConfigError(`${where}: url ${JSON.stringify(url)} is not a redis:// or rediss:// URL`);
+  }
+  return url as string;
+}
+
+/**
+ * An ioredis client that fails fast instead of queueing while Redis is away: one retry per command,
+ * a per-command timeout, and reconnects every ≤ 1 s forever, so it works again once Redis returns.
+ */
+export function createRedisClient(url: string, commandTimeoutMs: number, extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    commandTimeout: commandTimeoutMs,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+    ...extra,
+  });
+}
+
+/** Turns a failed command into what callers see: `unavailable` when Redis cannot be reached, else `internal`. */
+export function redisFailure(err: unknown, what: string): RpcError {
+  if (err instanceof RpcError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const replied = err instanceof Error && err.name === 'ReplyError';
+  return new RpcError(replied ? 'internal' : 'unavailable', `${what}: ${message}`, { cause: err });
+}
+
+// Atomic in Redis: read the previous location and write the new one in one step.
+const BIND = `
+local prev = redis.call('HMGET', KEYS[1], 'frontendId', 'sessionId')
+redis.call('HSET', KEYS[1], 'frontendId', ARGV[1], 'sessionId', ARGV[2])
+return prev`;
+
+// Compare-and-delete: a newer login's binding (another session id) is left alone.
+const UNBIND = `
+if redis.call('HGET', KEYS[1], 'sessionId') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+interface RegistryCommands {
+  switchyardBind(key: string, frontendId: string, sessionId: string): Promise<[string | null, string | null]>;
+  switchyardUnbind(key: string, sessionId: string): Promise<number>;
+}
+
+function toLocation([frontendId, sessionId]: readonly (string | null)[]): SessionLocation | undefined {
+  return frontendId && sessionId ? Object.freeze({ frontendId, sessionId }) : undefined;
+}
+
+/**
+ * The session registry shared by a cluster, in Redis: `keyPrefix + uid` → hash {frontendId,
+ * sessionId}. While Redis is unreachable every call fails at once with `unavailable` (nothing is
+ * queued); when Redis returns, the client reconnects by itself.
+ */
+export class RedisSessionRegistry implements SessionRegistry {
+  readonly #redis: Redis & RegistryCommands;
+  readonly #keyPrefix: string;
+  readonly #logger: Logger;
+  #everReady = false;
+  #down = false;
+  #closed = false;
+
+  constructor(options: RedisSessionRegistryOptions) {
+    const url = checkRedisUrl(options?.url, 'RedisSessionRegistry');
+    this.#keyPrefix = options.keyPrefix ?? 'switchyard:uid:';
+    if (typeof this.#keyPrefix !== 'string' || this.#keyPrefix === '') throw new ConfigError('RedisSessionRegistry: keyPrefix must be a non-empty string');
+    const timeout = options.commandTimeoutMs ?? 1000;
+    if (!(timeout > 0)) throw new ConfigError('RedisSessionRegistry: commandTimeoutMs must be > 0');
+    this.#logger = options.logger ?? pino({ name: 'switchyard:redis-session-registry', level: process.env.SWITCHYARD_LOG_LEVEL ?? 'info' });
+    const scripts = { switchyardBind: { lua: BIND, numberOfKeys: 1 }, switchyardUnbind: { lua: UNBIND, numberOfKeys: 1 } };
+    this.#redis = createRedisClient(url, timeout, { scripts }) as Redis & RegistryCommands;
+    this.#redis.on('ready', () => this.#onReady());
+    this.#redis.on('error', (err: Error) => this.#onError(err));
+  }
+
+  async bind(uid: string, loc: SessionLocation): Promise<SessionLocation | undefined> {
+    checkUid(uid);
+    const { frontendId, sessionId } = checkLocation(loc);
+    return toLocation(await this.#run('bind', () => this.#redis.switchyardBind(this.#keyPrefix + uid, frontendId, sessionId)));
+  }
+
+  async unbind(uid: string, sessionId: string): Promise<void> {
+    checkUid(uid);
+    await this.#run('unbind', () => this.#redis.switchyardUnbind(this.#keyPrefix + uid, String(sessionId)));
+  }
+
+  async lookup(uid: string): Promise<SessionLocation | undefined> {
+    checkUid(uid);
+    return toLocation(await this.#run('lookup', () => this.#redis.hmget(this.#keyPrefix + uid, 'frontendId', 'sessionId')));
+  }
+
+  /** Closes the connection (QUIT when connected). Later calls fail with `unavailable`. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
+    else this.#redis.disconnect();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Fails at once when Redis is known to be away; otherwise sends, within the command timeout. */
+  async #run<T>(what: string, command: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new RpcError('unavailable', 'session registry is closed');
+    if (this.#everReady && this.#redis.status !== 'ready') throw new RpcError('unavailable', `session registry ${what}: Redis is unreachable`);
+    try {
+      return await command();
+    } catch (err) {
+      throw redisFailure(err, `session registry ${what}`);
+    }
+  }
+
+  #onReady(): void {
+    if (this.#down) this.#logger.info('Redis reachable again');
+    this.#everReady = true;
+    this.#down = false;
+  }
+
+  #onError(err: Error): void {
+    if (this.#down) return;
+    this.#down = true;
+    this.#logger.warn({ err: err.message }, 'Redis unreachable; session registry calls fail with unavailable until it returns');
+  }
+}

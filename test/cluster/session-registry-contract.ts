@@ -1,0 +1,62 @@
+// The behaviour every SessionRegistry shares; each implementation's test file runs it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { SessionRegistry } from '../../src/cluster/session-registry.js';
+import { RpcError } from '../../src/rpc/errors.js';
+
+const isCode = (code: string) => (err: unknown) => err instanceof RpcError && err.code === code;
+
+/** Registers the shared tests; `make` gives a fresh registry (the tests close it). */
+export function sessionRegistryContract(name: string, make: () => Promise<SessionRegistry>): void {
+  test(`${name}: bind returns what it replaced; lookup finds the latest`, async () => {
+    const r = await make();
+    try {
+      assert.equal(await r.lookup('u1'), undefined);
+      assert.equal(await r.bind('u1', { frontendId: 'gate1', sessionId: 's1' }), undefined);
+      assert.deepEqual(await r.lookup('u1'), { frontendId: 'gate1', sessionId: 's1' });
+      assert.deepEqual(await r.bind('u1', { frontendId: 'gate2', sessionId: 's9' }), { frontendId: 'gate1', sessionId: 's1' });
+      assert.deepEqual(await r.lookup('u1'), { frontendId: 'gate2', sessionId: 's9' });
+    } finally {
+      await r.close();
+    }
+  });
+
+  test(`${name}: unbind forgets only the session still bound (a newer login stays)`, async () => {
+    const r = await make();
+    try {
+      await r.bind('u2', { frontendId: 'gate1', sessionId: 'old' });
+      await r.bind('u2', { frontendId: 'gate2', sessionId: 'new' });
+      await r.unbind('u2', 'old');
+      assert.deepEqual(await r.lookup('u2'), { frontendId: 'gate2', sessionId: 'new' });
+      await r.unbind('u2', 'new');
+      assert.equal(await r.lookup('u2'), undefined);
+      await r.unbind('nobody', 'x');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test(`${name}: concurrent binds of one user replace each other exactly once`, async () => {
+    const r = await make();
+    try {
+      const sessions = Array.from({ length: 50 }, (_, i) => `s${i}`);
+      const previous = await Promise.all(sessions.map((s, i) => r.bind('u3', { frontendId: `gate${i % 3}`, sessionId: s })));
+      const final = await r.lookup('u3');
+      const replaced = previous.filter((p) => p !== undefined).map((p) => p!.sessionId);
+      assert.equal(previous.filter((p) => p === undefined).length, 1, 'exactly one bind found nothing');
+      assert.deepEqual([...replaced, final!.sessionId].sort(), [...sessions].sort(), 'each session replaced once, one left');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test(`${name}: bad arguments are bad_payload; calls after close are unavailable`, async () => {
+    const r = await make();
+    await assert.rejects(r.bind('', { frontendId: 'g', sessionId: 's' }), isCode('bad_payload'));
+    await assert.rejects(r.bind('u', { frontendId: '', sessionId: 's' }), isCode('bad_payload'));
+    await assert.rejects(r.lookup(undefined as unknown as string), isCode('bad_payload'));
+    await r.close();
+    await r.close();
+    await assert.rejects(r.lookup('u'), isCode('unavailable'));
+  });
+}
