@@ -1,17 +1,15 @@
 import type { Logger } from 'pino';
 import { pathToFileURL } from 'node:url';
 import { AdminServer } from '../cluster/admin-server.js';
-import { EtcdDiscovery } from '../cluster/etcd-discovery.js';
 import { Metrics } from '../cluster/metrics.js';
 import { RouteTableWatcher } from '../cluster/route-table-watcher.js';
 import type { Discovery } from '../cluster/discovery.js';
 import { MemorySessionRegistry } from '../cluster/memory-session-registry.js';
-import { RedisSessionRegistry } from '../cluster/redis-session-registry.js';
 import type { ServerInfo } from '../cluster/server-info.js';
 import type { SessionRegistry } from '../cluster/session-registry.js';
 import { StaticDiscovery } from '../cluster/static-discovery.js';
 import { defaultLogger } from '../gateway/index.js';
-import { NatsTransport, TcpPoolTransport, type ServerTransport } from '../transport/index.js';
+import { TcpPoolTransport, type ServerTransport } from '../transport/index.js';
 import { ConfigError, RouteDictionary } from '../wire/index.js';
 import { createApp, type Application } from './application.js';
 import type { Component } from './component.js';
@@ -25,19 +23,28 @@ function infoOf(i: ServerInstance): ServerInfo {
   return { id: i.id, type: c.type, host: c.host, port: i.port, frontend: i.frontend, services: c.services };
 }
 
-function discoveryFor(config: ClusterConfig, self: ServerInstance, logger: Logger): Discovery {
-  if (config.discovery.kind === 'etcd') return new EtcdDiscovery({ endpoints: config.discovery.endpoints, ttlSec: config.discovery.ttlSec, logger });
+// etcd, NATS and Redis clients load only when the config asks for them.
+
+async function discoveryFor(config: ClusterConfig, self: ServerInstance, logger: Logger): Promise<Discovery> {
+  if (config.discovery.kind === 'etcd') {
+    const { EtcdDiscovery } = await import('../cluster/etcd-discovery.js');
+    return new EtcdDiscovery({ endpoints: config.discovery.endpoints, ttlSec: config.discovery.ttlSec, logger });
+  }
   const others = serverInstances(config).filter((i) => i.id !== self.id);
   return new StaticDiscovery(others.map(infoOf), { logger });
 }
 
-function transportFor(config: ClusterConfig, logger: Logger): ServerTransport {
+async function transportFor(config: ClusterConfig, logger: Logger): Promise<ServerTransport> {
   const t = config.transport;
-  return t.kind === 'nats' ? new NatsTransport({ servers: t.servers, logger }) : new TcpPoolTransport({ poolSize: t.poolSize, logger });
+  if (t.kind === 'tcp') return new TcpPoolTransport({ poolSize: t.poolSize, logger });
+  const { NatsTransport } = await import('../transport/nats-transport.js');
+  return new NatsTransport({ servers: t.servers, logger });
 }
 
-function registryFor(config: ClusterConfig, logger: Logger): SessionRegistry {
-  return config.registry.kind === 'redis' ? new RedisSessionRegistry({ url: config.registry.url, logger }) : new MemorySessionRegistry();
+async function registryFor(config: ClusterConfig, logger: Logger): Promise<SessionRegistry> {
+  if (config.registry.kind === 'memory') return new MemorySessionRegistry();
+  const { RedisSessionRegistry } = await import('../cluster/redis-session-registry.js');
+  return new RedisSessionRegistry({ url: config.registry.url, logger });
 }
 
 /** Loads the application module named in the config. */
@@ -72,9 +79,9 @@ export async function startClusterServer(config: ClusterConfig, id: string): Pro
       : undefined,
     cluster: {
       self: { ...infoOf(self), services: undefined },
-      discovery: discoveryFor(config, self, logger),
-      transport: transportFor(config, logger),
-      registry: registryFor(config, logger),
+      discovery: await discoveryFor(config, self, logger),
+      transport: await transportFor(config, logger),
+      registry: await registryFor(config, logger),
       routeTable: routes ? () => routes.table : undefined,
     },
   });

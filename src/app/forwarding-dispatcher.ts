@@ -7,6 +7,19 @@ import type { Metrics } from '../cluster/metrics.js';
 import type { ClusterRuntime } from './cluster-runtime.js';
 import type { LocalDispatcher } from './local-dispatcher.js';
 
+/** A forwarded request and, once settled, its outcome. */
+interface PendingReply {
+  readonly id: number;
+  reply: Uint8Array | undefined;
+  error: RpcError | undefined;
+}
+
+/** A session's forwarded requests in the order they were sent; `head` is the oldest unanswered. */
+interface ReplyQueue {
+  slots: PendingReply[];
+  head: number;
+}
+
 /**
  * A frontend's dispatcher in a cluster: routes served in this process run here; every other route
  * goes, body untouched, to the server discovery and the picker choose, with a snapshot of the
@@ -17,6 +30,8 @@ export class ForwardingDispatcher implements Dispatcher {
   readonly #localRoutes: ReadonlySet<string>;
   readonly #runtime: ClusterRuntime;
   readonly #publicRoutes: ReadonlySet<string>;
+  /** Forwarded requests awaiting their reply, per session, oldest first. */
+  readonly #pending = new WeakMap<Session, ReplyQueue>();
   /** Encoded snapshots by session, reused until the session changes (most requests change nothing). */
   readonly #snapshots = new WeakMap<Session, { version: number; bytes: Uint8Array }>();
 
@@ -61,20 +76,48 @@ export class ForwardingDispatcher implements Dispatcher {
       }
       return;
     }
-    const id = message.id;
+    const slot: PendingReply = { id: message.id, reply: undefined, error: undefined };
+    let queue = this.#pending.get(session);
+    if (!queue) this.#pending.set(session, (queue = { slots: [], head: 0 }));
+    queue.slots.push(slot);
     const metrics = this.#metrics;
     const started = metrics ? performance.now() : 0;
     metrics?.forwardStarted();
     invoker.call(op, message.body, opts).then(
       (reply) => {
         this.#settled(op.route, started);
-        this.#answer(session, id, reply);
+        slot.reply = reply;
+        this.#release(session, queue);
       },
       (err: unknown) => {
         this.#settled(op.route, started);
-        session.respondError(id, RpcError.from(err));
+        slot.error = RpcError.from(err);
+        this.#release(session, queue);
       },
     );
+  }
+
+  /**
+   * Answers the session's settled requests from the oldest on. The backend runs a session's calls
+   * in order, but replies can settle out of order in this process (a call that waited for a pool
+   * connection resolves a few microtasks later than one sent directly); the client still gets its
+   * answers in the order it asked.
+   */
+  #release(session: Session, queue: ReplyQueue): void {
+    const slots = queue.slots;
+    while (queue.head < slots.length) {
+      const slot = slots[queue.head]!;
+      if (slot.reply === undefined && slot.error === undefined) break;
+      queue.head++;
+      if (slot.error) session.respondError(slot.id, slot.error);
+      else this.#answer(session, slot.id, slot.reply!);
+    }
+    if (queue.head === slots.length) this.#pending.delete(session);
+    else if (queue.head > 1024 && queue.head * 2 > slots.length) {
+      // Drop answered slots now and then: a head index keeps each release O(1).
+      queue.slots = slots.slice(queue.head);
+      queue.head = 0;
+    }
   }
 
   #settled(route: string, started: number): void {

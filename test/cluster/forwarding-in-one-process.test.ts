@@ -7,30 +7,16 @@ import { after, before, test } from 'node:test';
 import { connect, type Client } from '../../src/client/index.js';
 import { StaticDiscovery } from '../../src/cluster/static-discovery.js';
 import type { ServerInfo } from '../../src/cluster/server-info.js';
-import type { SessionLocation, SessionRegistry } from '../../src/cluster/session-registry.js';
+import { MemorySessionRegistry } from '../../src/cluster/memory-session-registry.js';
 import { createApp, RpcError, type Application, type HandlerContext } from '../../src/index.js';
+import { silentLogger } from '../../src/rpc/index.js';
 import { TcpPoolTransport } from '../../src/transport/index.js';
 import { ChatHandler } from '../../examples/chat/chat-handler.js';
 
 const apps: Application[] = [];
 let servers: ServerInfo[];
-/** The registry all servers share here (one process); the Redis one is tested across processes. */
-class MapRegistry implements SessionRegistry {
-  readonly #map = new Map<string, SessionLocation>();
-  async bind(uid: string, loc: SessionLocation): Promise<SessionLocation | undefined> {
-    const prev = this.#map.get(uid);
-    this.#map.set(uid, loc);
-    return prev;
-  }
-  async unbind(uid: string, sessionId: string): Promise<void> {
-    if (this.#map.get(uid)?.sessionId === sessionId) this.#map.delete(uid);
-  }
-  async lookup(uid: string): Promise<SessionLocation | undefined> {
-    return this.#map.get(uid);
-  }
-  async close(): Promise<void> {}
-}
-const registry = new MapRegistry();
+/** One registry all servers share (one process); the Redis one is used across processes. */
+const registry = new MemorySessionRegistry();
 
 /** A fixed membership: ports chosen by listening first is racy, so each server binds 0 and the list is patched. */
 async function startServer(id: string, type: string, frontend: boolean, setup: (app: Application) => void): Promise<Application> {
@@ -40,7 +26,7 @@ async function startServer(id: string, type: string, frontend: boolean, setup: (
     cluster: {
       self: { id, type, host: '127.0.0.1', port: servers.find((s) => s.id === id)!.port, frontend },
       discovery,
-      transport: new TcpPoolTransport({ poolSize: 4 }),
+      transport: new TcpPoolTransport({ poolSize: 4, logger: silentLogger }),
       registry,
     },
   });
