@@ -1,0 +1,47 @@
+/**
+ * `yard start --config <file> --server <id>`: runs one server of a cluster config. A server with
+ * `workers` > 1 forks that many processes sharing its client ports (node:cluster), each its own
+ * server `<id>_<n>`.
+ */
+import cluster from 'node:cluster';
+import type { Command } from 'commander';
+import { loadClusterConfig } from '../app/cluster-config.js';
+import { startClusterServer } from '../app/cluster-server.js';
+
+const WORKER_ENV = 'YARD_WORKER_ID';
+
+async function runServer(configFile: string, id: string): Promise<void> {
+  const config = loadClusterConfig(configFile);
+  const app = await startClusterServer(config, id);
+  app.stopOnSignals();
+}
+
+/** Forks one worker per instance of a multi-worker server and relays stop signals to them. */
+function runWorkers(id: string, workers: number): void {
+  for (let n = 0; n < workers; n++) cluster.fork({ [WORKER_ENV]: `${id}_${n}` });
+  let alive = workers;
+  cluster.on('exit', () => {
+    if (--alive === 0) process.exit(0);
+  });
+  const relay = (signal: NodeJS.Signals): void => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  };
+  process.on('SIGINT', relay);
+  process.on('SIGTERM', relay);
+}
+
+/** Registers `yard start`. */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run one server of a cluster config')
+    .requiredOption('-c, --config <file>', 'cluster config (JSON)')
+    .requiredOption('-s, --server <id>', 'server id from the config')
+    .action(async (opts: { config: string; server: string }) => {
+      const workerId = process.env[WORKER_ENV];
+      if (cluster.isWorker && workerId) return runServer(opts.config, workerId);
+      const server = loadClusterConfig(opts.config).servers.find((s) => s.id === opts.server);
+      if (server && server.workers > 1) return runWorkers(server.id, server.workers);
+      return runServer(opts.config, opts.server);
+    });
+}
