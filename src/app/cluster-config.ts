@@ -24,6 +24,12 @@ export interface ServerConfig {
   services: string[];
   /** Directories a frontend serves over HTTP beside WebSocket (absolute). Default none. */
   static: string[];
+  /**
+   * When true, `id` is a prefix: each process started as this server takes the id `<id><n>` with the
+   * first free number n (from 1) claimed in etcd (or Redis), the seed's "try the next id until one
+   * is free". Needs etcd discovery or the Redis registry; `port` should then be 0.
+   */
+  allocateId: boolean;
 }
 
 /** A cluster config file, checked. */
@@ -83,7 +89,14 @@ function server(v: unknown, i: number, baseDir: string): ServerConfig {
     workers: int(o, 'workers', where, 1, 64, 1),
     services: strings(o, 'services', where) ?? [str(o, 'type', where)],
     static: (strings(o, 'static', where) ?? []).map((d) => resolve(baseDir, d)),
+    allocateId: bool(o, 'allocateId', where),
   };
+}
+
+function bool(o: Obj, key: string, where: string): boolean {
+  const v = o[key] ?? false;
+  if (typeof v !== 'boolean') throw new ConfigError(`${where}.${key} must be true or false`);
+  return v;
 }
 
 function strings(o: Obj, key: string, where: string): string[] | undefined {
@@ -129,6 +142,12 @@ export function parseClusterConfig(value: unknown, baseDir: string): ClusterConf
   const o = obj(value, 'cluster config');
   if (!Array.isArray(o.servers) || o.servers.length === 0) throw new ConfigError('servers must be a non-empty array');
   const servers = o.servers.map((v, i) => server(v, i, baseDir));
+  const allocating = servers.filter((s) => s.allocateId);
+  const discoveryConfig = discovery(o.discovery);
+  const registryConfig = registry(o.registry);
+  if (allocating.length > 0 && discoveryConfig.kind !== 'etcd' && registryConfig.kind !== 'redis') {
+    throw new ConfigError(`servers ${allocating.map((s) => s.id).join(', ')} allocate their ids: that needs etcd discovery or the Redis registry`);
+  }
   const ids = new Set<string>();
   for (const s of servers) {
     if (ids.has(s.id)) throw new ConfigError(`server id ${s.id} appears twice`);
@@ -136,9 +155,9 @@ export function parseClusterConfig(value: unknown, baseDir: string): ClusterConf
   }
   return {
     app: resolve(baseDir, str(o, 'app', 'cluster config')),
-    discovery: discovery(o.discovery),
+    discovery: discoveryConfig,
     transport: transport(o.transport),
-    registry: registry(o.registry),
+    registry: registryConfig,
     routes: o.routes === undefined ? undefined : resolve(baseDir, str(o, 'routes', 'cluster config')),
     dictionary: dictionary(o.dictionary),
     shutdownTimeoutMs: int(o, 'shutdownTimeoutMs', 'cluster config', 100, 600_000, 10_000),
@@ -167,6 +186,8 @@ export function loadClusterConfig(file: string): ClusterConfig {
 export interface ServerInstance {
   readonly id: string;
   readonly config: ServerConfig;
+  /** Worker number n of a multi-worker gateway (0 otherwise): ports are offset by it. */
+  readonly worker: number;
   readonly port: number;
   readonly frontend: boolean;
 }
@@ -175,7 +196,7 @@ export interface ServerInstance {
 export function serverInstances(config: ClusterConfig): ServerInstance[] {
   return config.servers.flatMap((s) => {
     const frontend = s.ws !== undefined || s.tcp !== undefined;
-    if (s.workers === 1) return [{ id: s.id, config: s, port: s.port, frontend }];
-    return Array.from({ length: s.workers }, (_, n) => ({ id: `${s.id}_${n}`, config: s, port: s.port === 0 ? 0 : s.port + n, frontend }));
+    if (s.workers === 1) return [{ id: s.id, config: s, worker: 0, port: s.port, frontend }];
+    return Array.from({ length: s.workers }, (_, n) => ({ id: `${s.id}_${n}`, config: s, worker: n, port: s.port === 0 ? 0 : s.port + n, frontend }));
   });
 }

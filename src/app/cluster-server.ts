@@ -5,6 +5,7 @@ import { Metrics } from '../cluster/metrics.js';
 import { RouteTableWatcher } from '../cluster/route-table-watcher.js';
 import type { Discovery } from '../cluster/discovery.js';
 import { MemorySessionRegistry } from '../cluster/memory-session-registry.js';
+import type { ServerIdLease } from '../cluster/server-id-allocator.js';
 import type { ServerInfo } from '../cluster/server-info.js';
 import type { SessionRegistry } from '../cluster/session-registry.js';
 import { StaticDiscovery } from '../cluster/static-discovery.js';
@@ -58,9 +59,11 @@ export async function loadAppModule(file: string): Promise<AppModule> {
  * Builds and starts one server of a cluster config: its discovery, transport and registry from the
  * config, its handlers from the application module, its gateway if it has client ports.
  */
-export async function startClusterServer(config: ClusterConfig, id: string): Promise<Application> {
-  const self = serverInstances(config).find((i) => i.id === id);
-  if (!self) throw new ConfigError(`server ${id} is not in the cluster config (ids: ${serverInstances(config).map((i) => i.id).join(', ')})`);
+export async function startClusterServer(config: ClusterConfig, name: string): Promise<Application> {
+  const listed = serverInstances(config).find((i) => i.id === name);
+  if (!listed) throw new ConfigError(`server ${name} is not in the cluster config (ids: ${serverInstances(config).map((i) => i.id).join(', ')})`);
+  const { self, lease } = listed.config.allocateId ? await allocated(config, listed) : { self: listed, lease: undefined };
+  const id = self.id;
   const c = self.config;
   const logger = defaultLogger(id);
   const host = c.host;
@@ -86,17 +89,25 @@ export async function startClusterServer(config: ClusterConfig, id: string): Pro
     },
   });
   if (routes) app.component({ name: 'route-table', shutdown: () => routes.close() });
+  if (lease) app.component({ name: 'server-id', shutdown: () => lease.release() });
   await (await loadAppModule(config.app))(app);
-  if (c.admin !== undefined) app.component(adminComponent(c.admin === 0 ? 0 : c.admin + workerOffset(self), metrics, logger));
+  if (c.admin !== undefined) app.component(adminComponent(c.admin === 0 ? 0 : c.admin + self.worker, metrics, logger));
   const addresses = await app.start();
   logger.info({ server: id, type: c.type, ...addresses }, 'server started');
   return app;
 }
 
-/** A worker `<id>_<n>` takes admin port + n, so each worker can be scraped on its own. */
-function workerOffset(i: ServerInstance): number {
-  return i.id === i.config.id ? 0 : Number(i.id.slice(i.config.id.length + 1));
+/** Claims the first free `<prefix><n>` in etcd (or Redis); the lease is released when the server stops. */
+async function allocated(config: ClusterConfig, listed: ServerInstance): Promise<{ self: ServerInstance; lease: ServerIdLease }> {
+  const { allocateServerIdEtcd, allocateServerIdRedis } = await import('../cluster/server-id-allocator.js');
+  const prefix = listed.id;
+  const lease =
+    config.discovery.kind === 'etcd'
+      ? await allocateServerIdEtcd(config.discovery.endpoints, prefix)
+      : await allocateServerIdRedis((config.registry as { url: string }).url, prefix);
+  return { self: { ...listed, id: `${prefix}${lease.id}` }, lease };
 }
+
 
 /** The admin HTTP server (metrics, health, profiling) as a component: up with the app, down with it. */
 function adminComponent(port: number, metrics: Metrics, logger: Logger): Component {
