@@ -41,6 +41,8 @@ export interface ClusterConfig {
   registry: { kind: 'memory' } | { kind: 'redis'; url: string };
   /** Directory with the seed's `message_map.json` and `dest_map.json`, watched; omitted = route by services. */
   routes?: string;
+  /** Services whose sessions stay on the instance that first served them (see ClusterOptions.stickyServices). */
+  sticky: string[];
   /** Route codes (route → 1..65535) gateways announce, so clients and route tables can use numbers. */
   dictionary: Record<string, number>;
   /** Graceful stop deadline in ms. Default 10000. */
@@ -160,6 +162,7 @@ export function parseClusterConfig(value: unknown, baseDir: string): ClusterConf
     registry: registryConfig,
     routes: o.routes === undefined ? undefined : resolve(baseDir, str(o, 'routes', 'cluster config')),
     dictionary: dictionary(o.dictionary),
+    sticky: strings(o, 'sticky', 'cluster config') ?? [],
     shutdownTimeoutMs: int(o, 'shutdownTimeoutMs', 'cluster config', 100, 600_000, 10_000),
     servers,
   };

@@ -17,6 +17,11 @@ export interface ClusterOptions {
   registry?: SessionRegistry;
   /** Instance choice; default rendezvous hashing on the session id (stable as members change: src/cluster/rendezvous.ts). */
   picker?: InstancePicker;
+  /**
+   * Services whose sessions stay on the instance that first served them (a game room) while it is
+   * up: the binding is kept in the session's data under `yard.sticky.<service>`.
+   */
+  stickyServices?: readonly string[];
   /** Deadline of a forwarded request, in ms. Default 10000. */
   callTimeoutMs?: number;
   /** On stop, how long a backend keeps serving after it announced it is leaving, in ms. Default 500. */

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
 import type { ServerInfo } from '../cluster/server-info.js';
 import { decodeUpdate } from '../cluster/session-snapshot.js';
-import type { Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
+import { stickyKey } from '../cluster/sticky-bindings.js';
+import type { ClientSession, Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
 import { Adapter, RpcError, type Invoker, type OperationEntry, type OperationRef } from '../rpc/index.js';
 import { ProtocolError } from '../wire/index.js';
 import { BackendService } from './backend-service.js';
@@ -39,6 +40,7 @@ export class ClusterRuntime implements RemoteSessionHost {
   readonly #backend: BackendService;
   readonly #groups = new Map<string, ClusterGroup>();
   readonly #leaving = new Set<string>();
+  readonly #sticky: ReadonlySet<string>;
   /** Backends each local session was forwarded to: they are told when it closes. */
   readonly #servedBy = new Map<string, Set<string>>();
   #byId = new Map<string, ServerInfo>();
@@ -52,6 +54,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#logger = logger;
     const services = options.self.services ?? [...new Set([...registry.routes.keys()].map((r) => r.split('.')[0]!))];
     this.self = { ...options.self, services };
+    this.#sticky = new Set(options.stickyServices ?? []);
     this.#backend = new BackendService(registry, scheduler, logger, this);
   }
 
@@ -105,8 +108,12 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#byService.clear();
   }
 
-  /** The server for a forwarded route (by route table, else by service), or an RpcError saying why there is none. */
-  pick(route: string, sessionId: string, routeCode = 0): ServerInfo | RpcError {
+  /**
+   * The server for a forwarded route (by route table, else by service: the session's sticky binding
+   * if the service is sticky and its server is up, else the picker), or an RpcError saying why none.
+   */
+  pick(route: string, session: ClientSession, routeCode = 0): ServerInfo | RpcError {
+    const sessionId = session.id;
     const table = this.#options.routeTable?.();
     if (table) {
       const dest = table.destinationOf(route) ?? (routeCode ? table.destinationOf(routeCode) : undefined);
@@ -115,9 +122,16 @@ export class ClusterRuntime implements RemoteSessionHost {
     const service = route.slice(0, route.indexOf('.'));
     const set = this.#candidates(service);
     if (!set) return new RpcError('not_found', `no server serves route ${JSON.stringify(route)}`);
+    const sticky = this.#sticky.has(service) ? stickyKey(service) : undefined;
+    if (sticky) {
+      const bound = this.#byId.get(session.get<string>(sticky) ?? '');
+      if (bound && !this.#leaving.has(bound.id) && bound.services.includes(service)) return bound;
+    }
     const picker = this.#options.picker;
     const picked = picker ? picker(set.servers, sessionId, route) : rendezvousPick(set, sessionId);
-    return picked ?? new RpcError('unavailable', `no server of service ${service} is available`);
+    if (!picked) return new RpcError('unavailable', `no server of service ${service} is available`);
+    if (sticky) session.set(sticky, picked.id);
+    return picked;
   }
 
   #byAddress(host: string, port: number): ServerInfo | undefined {

@@ -86,6 +86,7 @@ export async function startClusterServer(config: ClusterConfig, name: string): P
       transport: await transportFor(config, logger),
       registry: await registryFor(config, logger),
       routeTable: routes ? () => routes.table : undefined,
+      stickyServices: config.sticky,
     },
   });
   if (routes) app.component({ name: 'route-table', shutdown: () => routes.close() });

@@ -59,7 +59,7 @@ export class ForwardingDispatcher implements Dispatcher {
       this.#local.dispatch(session, message);
       return;
     }
-    const target = this.#runtime.pick(message.route, session.id, message.routeCode);
+    const target = this.#runtime.pick(message.route, session, message.routeCode);
     if (target instanceof RpcError) {
       if (message.type === MessageType.Request) session.respondError(message.id, target);
       return;
