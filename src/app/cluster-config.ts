@@ -139,6 +139,28 @@ function dictionary(v: unknown): Record<string, number> {
   return o as Record<string, number>;
 }
 
+/** Refuses two servers (or gateway workers, which take port + n) given the same host and port. */
+function checkPorts(servers: readonly ServerConfig[]): void {
+  const taken = new Map<string, string>();
+  const claim = (s: ServerConfig, what: string, port: number | undefined, n: number): void => {
+    if (!port) return;
+    const key = `${s.host}:${port + n}`;
+    const owner = `${s.id}${s.workers > 1 ? ` worker ${n}` : ''} ${what}`;
+    const other = taken.get(key);
+    if (other) throw new ConfigError(`port ${key} is given twice: ${other} and ${owner}`);
+    taken.set(key, owner);
+  };
+  for (const s of servers) {
+    for (let n = 0; n < s.workers; n++) {
+      claim(s, 'port', s.port, n);
+      claim(s, 'admin', s.admin, n);
+    }
+    // Workers share the client ports.
+    claim(s, 'ws', s.ws, 0);
+    claim(s, 'tcp', s.tcp, 0);
+  }
+}
+
 /** Checks a parsed config; paths in it are relative to `baseDir`. Throws ConfigError naming the field. */
 export function parseClusterConfig(value: unknown, baseDir: string): ClusterConfig {
   const o = obj(value, 'cluster config');
@@ -155,6 +177,7 @@ export function parseClusterConfig(value: unknown, baseDir: string): ClusterConf
     if (ids.has(s.id)) throw new ConfigError(`server id ${s.id} appears twice`);
     ids.add(s.id);
   }
+  checkPorts(servers);
   return {
     app: resolve(baseDir, str(o, 'app', 'cluster config')),
     discovery: discoveryConfig,

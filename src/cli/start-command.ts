@@ -16,16 +16,26 @@ async function runServer(configFile: string, id: string): Promise<void> {
   app.stopOnSignals();
 }
 
-/** Forks one worker per instance of a multi-worker server and relays stop signals to them. */
+/**
+ * Forks one worker per instance of a multi-worker server and relays stop signals to them. A worker
+ * that dies on its own takes the others down and the primary exits 1, so a supervisor sees it.
+ */
 function runWorkers(id: string, workers: number): void {
   for (let n = 0; n < workers; n++) cluster.fork({ [WORKER_ENV]: `${id}_${n}` });
   let alive = workers;
-  cluster.on('exit', () => {
-    if (--alive === 0) process.exit(0);
-  });
+  let stopping = false;
+  let failed = false;
   const relay = (signal: NodeJS.Signals): void => {
+    stopping = true;
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
   };
+  cluster.on('exit', (_worker, code) => {
+    if (!stopping && code !== 0) {
+      failed = true;
+      relay('SIGTERM');
+    }
+    if (--alive === 0) process.exit(failed ? 1 : 0);
+  });
   process.on('SIGINT', relay);
   process.on('SIGTERM', relay);
 }
