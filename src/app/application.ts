@@ -78,16 +78,18 @@ export class Application {
    */
   servant(servant: object, options?: Omit<HandlerOptions, 'public'> & { public?: boolean }): this {
     this.#assertNotStarted('servant');
+    if (options?.internal === true && options.public === true) throw new ConfigError('a servant cannot be both internal and public');
     for (const op of operationsOf(servant)) {
       this.#registry.add({
         route: op.route,
         public: options?.public === true,
+        internal: options?.internal === true,
         schedulerKey: options?.scheduler,
         decode: asBytes,
         encode: asBytes,
         handler: (ctx, body) => op.invoke(servant, body as Uint8Array, ctx as HandlerCall),
       });
-      this.#fixedCodes.set(op.route, op.code);
+      if (options?.internal !== true) this.#fixedCodes.set(op.route, op.code);
     }
     return this;
   }
@@ -171,12 +173,16 @@ export class Application {
     return addresses;
   }
 
-  /** Route codes: those given, then the IDL's, then every other route numbered after the highest. */
+  /**
+   * Route codes: those given, then the IDL's, then every other route numbered after the highest.
+   * Internal routes get none, even if given: a code in the handshake would tell clients they exist.
+   */
   #dictionary(given: RouteDictionary | undefined): RouteDictionary {
-    const dict = new RouteDictionary(given ? Object.entries(given.toJSON()) : []);
+    const internal = (route: string): boolean => this.#registry.get(route)?.internal === true;
+    const dict = new RouteDictionary(given ? Object.entries(given.toJSON()).filter(([route]) => !internal(route)) : []);
     for (const [route, code] of this.#fixedCodes) if (dict.codeOf(route) === undefined) dict.add(route, code);
     let next = Math.max(0, ...Object.values(dict.toJSON())) + 1;
-    for (const route of this.#registry.routes.keys()) if (dict.codeOf(route) === undefined) dict.add(route, next++);
+    for (const e of this.#registry.routes.values()) if (!e.internal && dict.codeOf(e.route) === undefined) dict.add(e.route, next++);
     return dict;
   }
 

@@ -50,9 +50,12 @@ export class BackendService {
     this.#host = host;
   }
 
-  /** Serves every handler route on `adapter`. */
+  /**
+   * Serves every handler route on `adapter`, except internal ones: what arrives here was forwarded
+   * from a client by a gateway, and clients must not reach internal routes on any server.
+   */
   addTo(adapter: Adapter): void {
-    const entries = [...this.#registry.routes.values()].map((e) => this.#entry(e));
+    const entries = [...this.#registry.routes.values()].filter((e) => !e.internal).map((e) => this.#entry(e));
     if (entries.length > 0) adapter.add(this, entries);
   }
 

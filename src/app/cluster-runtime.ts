@@ -52,7 +52,9 @@ export class ClusterRuntime implements RemoteSessionHost {
   constructor(options: ClusterOptions, registry: HandlerRegistry, scheduler: Scheduler, logger: Logger) {
     this.#options = options;
     this.#logger = logger;
-    const services = options.self.services ?? [...new Set([...registry.routes.keys()].map((r) => r.split('.')[0]!))];
+    // Internal routes are offered to no client, so their services are not advertised for forwarding.
+    const clientRoutes = [...registry.routes.values()].filter((e) => !e.internal).map((e) => e.route);
+    const services = options.self.services ?? [...new Set(clientRoutes.map((r) => r.split('.')[0]!))];
     this.self = { ...options.self, services };
     this.#sticky = new Set(options.stickyServices ?? []);
     this.#backend = new BackendService(registry, scheduler, logger, this);

@@ -1,3 +1,4 @@
+import { isReservedRoute, RESERVED_ROUTE_PREFIX } from '../gateway/index.js';
 import { ConfigError, encodeJsonBody, parseJsonBody } from '../wire/index.js';
 import { compose, type Dispatch, type Filter } from './filters.js';
 import type { HandlerContext } from './handler-context.js';
@@ -11,12 +12,19 @@ export interface HandlerOptions {
    * in order. Return e.g. a room id to serialise a room's calls across its sessions.
    */
   scheduler?: (ctx: HandlerContext) => string;
+  /**
+   * Server-side only: no client reaches these routes on any gateway (they answer `not_found` as if
+   * absent) and they are left out of the handshake dictionary. Default false.
+   */
+  internal?: boolean;
 }
 
 /** One callable route and how to run it. */
 export interface RouteEntry {
   readonly route: string;
   readonly public: boolean;
+  /** Never callable from a client; see {@link HandlerOptions.internal}. */
+  readonly internal: boolean;
   readonly schedulerKey: ((ctx: HandlerContext) => string) | undefined;
   /** Body bytes → value handed to the handler. */
   readonly decode: (bytes: Uint8Array) => unknown;
@@ -55,6 +63,7 @@ export class HandlerRegistry {
     const names = methodNames(handler);
     if (names.length === 0) throw new ConfigError(`handler ${service} has no methods`);
     const pub = options.public;
+    if (options.internal === true && pub !== undefined) throw new ConfigError(`handler ${service} cannot be both internal and public`);
     if (Array.isArray(pub)) {
       for (const p of pub) if (!names.includes(p)) throw new ConfigError(`public method ${service}.${p} does not exist`);
     }
@@ -63,6 +72,7 @@ export class HandlerRegistry {
       return this.add({
         route: `${service}.${name}`,
         public: pub === true || (Array.isArray(pub) && pub.includes(name)),
+        internal: options.internal === true,
         schedulerKey: options.scheduler,
         decode: parseJsonBody,
         encode: encodeJsonBody,
@@ -73,6 +83,7 @@ export class HandlerRegistry {
 
   /** Adds one route; throws on a duplicate. */
   add(entry: Omit<RouteEntry, 'run'>): string {
+    if (isReservedRoute(entry.route)) throw new ConfigError(`route ${entry.route} starts with ${RESERVED_ROUTE_PREFIX}, which is kept for the cluster`);
     if (this.#routes.has(entry.route)) throw new ConfigError(`route ${entry.route} is registered twice`);
     this.#routes.set(entry.route, { ...entry, run: entry.handler });
     return entry.route;

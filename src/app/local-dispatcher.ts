@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { Dispatcher, Session } from '../gateway/index.js';
-import { RpcError } from '../rpc/errors.js';
+import { routeNotFound, type Dispatcher, type Session } from '../gateway/index.js';
 import { MessageType, type Message } from '../wire/index.js';
 import { HandlerCall } from './handler-call.js';
 import type { HandlerRegistry } from './handler-registry.js';
@@ -27,10 +26,11 @@ export class LocalDispatcher implements Dispatcher {
 
   dispatch(session: Session, message: Message): void {
     const entry = this.#registry.get(message.route);
-    if (!entry) {
+    // An internal route answers exactly as a missing one, so a client cannot learn that it exists.
+    if (!entry || entry.internal) {
       this.#logger.debug({ route: message.route, session: session.id }, 'unknown route');
       if (message.type === MessageType.Request) {
-        session.respondError(message.id, new RpcError('not_found', `no handler for route ${JSON.stringify(message.route)}`));
+        session.respondError(message.id, routeNotFound(message.route));
       }
       return;
     }

@@ -19,8 +19,10 @@ import {
 import type { AuthResult } from './auth.js';
 import { inflateBody } from './body-compression.js';
 import type { ClientSocket } from './client-socket.js';
+import { isReservedRoute, routeNotFound } from './client-routes.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { ResolvedGatewayOptions } from './options.js';
+import { RateLimiter } from './rate-limiter.js';
 import { Session, type BindHook, type SessionLink } from './session.js';
 import type { WriteFlusher } from './write-flusher.js';
 
@@ -55,6 +57,7 @@ export const CloseReason = {
   sendQueueFull: 'send queue overflow',
   shutdown: 'server shutting down',
   peerClosed: 'connection closed by peer',
+  rateLimited: 'rate limited',
 } as const;
 
 /**
@@ -75,6 +78,7 @@ export class ClientConnection implements SessionLink {
   readonly #socket: ClientSocket;
   readonly #host: ConnectionHost;
   readonly #decoder: PacketStreamDecoder | undefined;
+  readonly #limiter: RateLimiter | undefined;
   #out: Uint8Array[] = [];
   #outBytes = 0;
   readonly #onPacket = (p: Packet): void => this.#handlePacket(p);
@@ -85,6 +89,7 @@ export class ClientConnection implements SessionLink {
     this.#decoder = socket.framed ? undefined : new PacketStreamDecoder(host.options.maxPacketSize);
     this.session = new Session(sessionId, host.options.serverId, socket.remoteAddress, this, host.onBind);
     this.deadline = now + host.options.handshakeTimeoutMs;
+    this.#limiter = host.options.rateLimit && new RateLimiter(host.options.rateLimit, now);
     this.lastReceived = now;
   }
 
@@ -192,6 +197,8 @@ export class ClientConnection implements SessionLink {
   }
 
   #handlePacket(p: Packet): void {
+    // A kick earlier in the same frame or chunk ends the connection; the packets after it are not read.
+    if (this.state === ConnState.Closed) return;
     switch (p.type) {
       case PacketType.Data:
         if (this.state !== ConnState.Open) throw new ProtocolError('ERR_STATE', 'data before handshake-ack');
@@ -272,6 +279,11 @@ export class ClientConnection implements SessionLink {
     if (msg.type !== MessageType.Request && msg.type !== MessageType.Notify) {
       throw new ProtocolError('ERR_MESSAGE_TYPE', `clients may not send message type ${msg.type}`);
     }
+    // Before inflating: a client over its limit must not make the gateway decompress its bodies.
+    if (this.#limiter && !this.#limiter.take(this.lastReceived)) {
+      this.#rateLimited(msg.type === MessageType.Request ? msg.id : undefined);
+      return;
+    }
     if (msg.compressed) {
       msg.body = inflateBody(msg.body, this.#host.options.maxPacketSize * 16);
       msg.compressed = false;
@@ -283,8 +295,25 @@ export class ClientConnection implements SessionLink {
       }
       return;
     }
+    if (isReservedRoute(msg.route)) {
+      if (msg.type === MessageType.Request) this.session.respondError(msg.id, routeNotFound(msg.route));
+      return;
+    }
     this.#host.options.observer?.messageIn(msg.route);
     this.#host.dispatcher.dispatch(this.session, msg);
+  }
+
+  /**
+   * A data packet over the rate limit. `drop` answers a request with `unavailable`, the code that
+   * tells a client to retry later (a later retry, at a lower rate, succeeds); a notify just vanishes.
+   */
+  #rateLimited(requestId: number | undefined): void {
+    this.#host.countError('ERR_RATE_LIMITED');
+    if (this.#host.options.rateLimit!.policy === 'kick') {
+      this.kick(CloseReason.rateLimited);
+      return;
+    }
+    if (requestId !== undefined) this.session.respondError(requestId, new RpcError('unavailable', 'rate limited: too many messages on this connection'));
   }
 
   /** Called by the sweeper when {@link deadline} has passed. */

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { encodeMessagePacket, MessageType, PACKET_HEADER_SIZE } from '../wire/index.js';
-import type { Acceptor, AcceptHost } from './acceptor.js';
+import type { Acceptor, AcceptHost, Refusal } from './acceptor.js';
+import { AddressLimits } from './address-limits.js';
 import { ClientConnection, CloseReason, type ConnectionHost } from './client-connection.js';
 import type { ClientSocket } from './client-socket.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -56,6 +57,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
   readonly #acceptors: Acceptor[] = [];
   readonly #sweeper: Sweeper;
   readonly #closeWaiters = new Set<() => void>();
+  readonly #addressLimits: AddressLimits;
   #counter = 0;
   #accepting = false;
   #total = 0;
@@ -70,9 +72,12 @@ export class Gateway implements ConnectionHost, AcceptHost {
     this.logger = options.logger ?? defaultLogger(`gateway-${this.options.serverId}`);
     const o = this.options;
     this.#sweeper = new Sweeper(this.#connections, o.heartbeatSec, sweepPeriod(o.heartbeatSec, o.handshakeTimeoutMs, o.authTimeoutMs));
+    this.#addressLimits = new AddressLimits(o.maxConnectionsPerAddress, o.allowAddress, this.logger);
+    // One WebSocket message may carry a few packets, each of which is still held to maxPacketSize.
     const maxMessage = 4 * (o.maxPacketSize + PACKET_HEADER_SIZE);
-    if (o.ws) this.#acceptors.push(new WsAcceptor(o.ws, this, maxMessage));
-    if (o.tcp) this.#acceptors.push(new TcpAcceptor(o.tcp, this));
+    const limits = { handshakeTimeoutMs: o.handshakeTimeoutMs };
+    if (o.ws) this.#acceptors.push(new WsAcceptor(o.ws, this, maxMessage, limits));
+    if (o.tcp) this.#acceptors.push(new TcpAcceptor(o.tcp, this, limits));
   }
 
   /** Starts listening on every configured acceptor. */
@@ -129,15 +134,30 @@ export class Gateway implements ConnectionHost, AcceptHost {
     this.#groups.delete(name);
   }
 
-  canAccept(): boolean {
-    if (!this.#accepting) return false;
-    if (this.#connections.size < this.options.maxConnections) return true;
-    this.countError('ERR_TOO_MANY_CONNECTIONS');
+  /** Connections held from `address` (as the acceptors normalise it: IPv4-mapped IPv6 as IPv4). */
+  connectionsFrom(address: string): number {
+    return this.#addressLimits.count(address);
+  }
+
+  addressAllowed(remoteAddress: string): boolean {
+    if (this.#addressLimits.allowed(remoteAddress)) return true;
+    this.countError('ERR_ADDRESS_REFUSED');
     return false;
+  }
+
+  admit(remoteAddress: string): Refusal | undefined {
+    if (!this.#accepting) return 'closing';
+    let refusal: Refusal | undefined;
+    if (!this.#addressLimits.allowed(remoteAddress)) refusal = 'ERR_ADDRESS_REFUSED';
+    else if (this.#connections.size >= this.options.maxConnections) refusal = 'ERR_TOO_MANY_CONNECTIONS';
+    else if (this.#addressLimits.full(remoteAddress)) refusal = 'ERR_TOO_MANY_FROM_ADDRESS';
+    if (refusal !== undefined) this.countError(refusal);
+    return refusal;
   }
 
   accept(socket: ClientSocket): ClientConnection {
     const conn = new ClientConnection(socket, this, `${this.options.serverId}-${++this.#counter}`, Date.now());
+    this.#addressLimits.add(socket.remoteAddress);
     this.#connections.add(conn);
     this.#sessions.set(conn.session.id, conn.session);
     this.#total++;
@@ -155,6 +175,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
 
   connectionClosed(conn: ClientConnection, reason: string): void {
     this.#connections.delete(conn);
+    this.#addressLimits.remove(conn.session.remoteAddress);
     this.options.observer?.connectionClosed();
     const s = conn.session;
     this.#sessions.delete(s.id);

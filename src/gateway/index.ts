@@ -8,3 +8,4 @@ export type { GatewayObserver, GatewayOptions, TcpAcceptorOptions, WsAcceptorOpt
 export { Session, type ClientSession, type ReplySink, type SessionCloseHook } from './session.js';
 export { SessionInvoker } from './session-invoker.js';
 export { GatewayErrorCodes, type GatewayErrorCode } from './gateway-errors.js';
+export { isReservedRoute, RESERVED_ROUTE_PREFIX, routeNotFound } from './client-routes.js';

@@ -2,6 +2,19 @@ import type { Logger } from 'pino';
 import { ConfigError, DEFAULT_MAX_PACKET_SIZE, PACKET_MAX_BODY, RouteDictionary } from '../wire/index.js';
 import type { Authenticator } from './auth.js';
 
+/** Certificate and key files of a TLS acceptor; they are watched and reloaded when they change. */
+export interface TlsFileOptions {
+  /** PEM certificate chain file, the server's certificate first. Required. */
+  certFile: string;
+  /** PEM private key file (unencrypted). Required. */
+  keyFile: string;
+  /** Period in ms of a re-read that catches changes fs.watch misses (network mounts). Default 10000; 0 = fs.watch only. */
+  reloadCheckMs?: number;
+}
+
+/** Decides whether a browser page from `origin` may open a WebSocket; `undefined` = no Origin header. */
+export type OriginCheck = (origin: string | undefined) => boolean;
+
 /** Where the WebSocket acceptor listens; it shares its HTTP server with static files. */
 export interface WsAcceptorOptions {
   /** Default 127.0.0.1. */
@@ -10,6 +23,14 @@ export interface WsAcceptorOptions {
   port: number;
   /** Static directories served over HTTP, tried in order (e.g. the demo's web page). */
   staticDirs?: string[];
+  /** Serve `wss://` (and HTTPS) with these files. Default: plain `ws://`. */
+  tls?: TlsFileOptions;
+  /**
+   * Origins (`https://example.com`, compared case-insensitively) whose pages may connect, or a
+   * function deciding; others get HTTP 403. Requests without an Origin header (non-browser clients)
+   * pass a list. Default: every origin.
+   */
+  allowedOrigins?: readonly string[] | OriginCheck;
 }
 
 /** Where the raw TCP acceptor listens. */
@@ -18,7 +39,25 @@ export interface TcpAcceptorOptions {
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** Speak TLS (`tls://` in the client SDK) with these files. Default: plain TCP. */
+  tls?: TlsFileOptions;
 }
+
+/** A per-connection token bucket over data packets (requests and notifies). */
+export interface RateLimitOptions {
+  /** Sustained data packets per second one connection may send. Required; fractions allowed. */
+  messagesPerSec: number;
+  /** Packets a connection may send at once above the sustained rate (the bucket size). Default 2 × messagesPerSec, at least 1. */
+  burst?: number;
+  /**
+   * Over the limit, `drop` discards the message (a request is answered `unavailable`); `kick` closes
+   * the connection with reason `rate limited`. Default `drop`.
+   */
+  policy?: 'drop' | 'kick';
+}
+
+/** {@link RateLimitOptions} after defaults. */
+export type ResolvedRateLimit = Required<RateLimitOptions>;
 
 /** Everything a gateway can be told; each field has a default except where noted. */
 export interface GatewayOptions {
@@ -36,6 +75,12 @@ export interface GatewayOptions {
   maxPacketSize?: number;
   /** Most client connections held at once; more are refused. Default 100000. */
   maxConnections?: number;
+  /** Most connections held at once from one remote address (IPv4-mapped IPv6 counts as IPv4). Default: maxConnections. */
+  maxConnectionsPerAddress?: number;
+  /** Refuses a remote address when it returns false (it may be called twice per TLS connection). Default: all allowed. */
+  allowAddress?: (address: string) => boolean;
+  /** Per-connection limit on data packets; see {@link RateLimitOptions}. Default: none. */
+  rateLimit?: RateLimitOptions;
   /** Bytes queued for one client before it is disconnected as too slow. Default 1 MiB. */
   sendQueueLimit?: number;
   /** Route codes sent in the handshake. Default: empty. */
@@ -70,8 +115,9 @@ export interface GatewayObserver {
 }
 
 /** Options after defaults and validation. */
-export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, 'ws' | 'tcp' | 'authenticate' | 'logger' | 'observer'>> &
-  Pick<GatewayOptions, 'ws' | 'tcp' | 'authenticate' | 'observer'>;
+type OptionalKeys = 'ws' | 'tcp' | 'authenticate' | 'observer' | 'allowAddress';
+export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, OptionalKeys | 'logger' | 'rateLimit'>> &
+  Pick<GatewayOptions, OptionalKeys> & { rateLimit: ResolvedRateLimit | undefined };
 
 function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -80,8 +126,37 @@ function checkInt(name: string, value: number, min: number, max = Number.MAX_SAF
   return value;
 }
 
-function checkPort(name: string, o: { port: number } | undefined): void {
-  if (o) checkInt(`${name}.port`, o.port, 0, 65535);
+function checkPort(name: string, o: { port: number; tls?: TlsFileOptions } | undefined): void {
+  if (!o) return;
+  checkInt(`${name}.port`, o.port, 0, 65535);
+  if (o.tls === undefined) return;
+  for (const key of ['certFile', 'keyFile'] as const) {
+    if (typeof o.tls[key] !== 'string' || o.tls[key] === '') throw new ConfigError(`gateway option ${name}.tls.${key} must be a file path`);
+  }
+  checkInt(`${name}.tls.reloadCheckMs`, o.tls.reloadCheckMs ?? 0, 0);
+}
+
+function checkFunction(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigError(`gateway option ${name} must be a function`);
+}
+
+function checkOrigins(value: WsAcceptorOptions['allowedOrigins']): void {
+  if (value === undefined || typeof value === 'function') return;
+  if (!Array.isArray(value) || !value.every((o) => typeof o === 'string')) {
+    throw new ConfigError('gateway option ws.allowedOrigins must be an array of origins or a function');
+  }
+}
+
+function resolveRateLimit(r: RateLimitOptions | undefined): ResolvedRateLimit | undefined {
+  if (r === undefined) return undefined;
+  const rate = r.messagesPerSec;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) {
+    throw new ConfigError(`gateway option rateLimit.messagesPerSec must be a positive number, got ${String(rate)}`);
+  }
+  const policy = r.policy ?? 'drop';
+  if (policy !== 'drop' && policy !== 'kick') throw new ConfigError(`gateway option rateLimit.policy must be 'drop' or 'kick', got ${String(policy)}`);
+  const burst = checkInt('rateLimit.burst', r.burst ?? Math.max(1, Math.ceil(2 * rate)), 1);
+  return { messagesPerSec: rate, burst, policy };
 }
 
 /** Fills defaults and rejects impossible values with a ConfigError naming the option. */
@@ -91,9 +166,10 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
   }
   checkPort('ws', o.ws);
   checkPort('tcp', o.tcp);
-  if (o.authenticate !== undefined && typeof o.authenticate !== 'function') {
-    throw new ConfigError('gateway option authenticate must be a function');
-  }
+  checkFunction('authenticate', o.authenticate);
+  checkFunction('allowAddress', o.allowAddress);
+  checkOrigins(o.ws?.allowedOrigins);
+  const maxConnections = checkInt('maxConnections', o.maxConnections ?? 100_000, 1);
   return {
     serverId: o.serverId,
     ws: o.ws,
@@ -101,7 +177,10 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     heartbeatSec: checkInt('heartbeatSec', o.heartbeatSec ?? 20, 0, 3600),
     handshakeTimeoutMs: checkInt('handshakeTimeoutMs', o.handshakeTimeoutMs ?? 5000, 1),
     maxPacketSize: checkInt('maxPacketSize', o.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE, 16, PACKET_MAX_BODY),
-    maxConnections: checkInt('maxConnections', o.maxConnections ?? 100_000, 1),
+    maxConnections,
+    maxConnectionsPerAddress: checkInt('maxConnectionsPerAddress', o.maxConnectionsPerAddress ?? maxConnections, 1),
+    allowAddress: o.allowAddress,
+    rateLimit: resolveRateLimit(o.rateLimit),
     sendQueueLimit: checkInt('sendQueueLimit', o.sendQueueLimit ?? 1024 * 1024, 1024),
     dictionary: o.dictionary ?? new RouteDictionary(),
     authenticate: o.authenticate,

@@ -1,15 +1,18 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Acceptor, AcceptHost } from './acceptor.js';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { Acceptor, AcceptHost, AcceptorLimits } from './acceptor.js';
+import { normalizeAddress } from './address-limits.js';
 import type { ClientSocket } from './client-socket.js';
 import type { TcpAcceptorOptions } from './options.js';
+import { loadCertPair, TlsCertReloader } from './tls-cert-reloader.js';
 
-/** A TCP socket as a {@link ClientSocket}: a byte stream. */
+/** A TCP (or TLS) socket as a {@link ClientSocket}: a byte stream. */
 class TcpClientSocket implements ClientSocket {
   readonly framed = false;
-  readonly remoteAddress: string;
-  constructor(readonly socket: Socket) {
-    this.remoteAddress = socket.remoteAddress ?? '';
-  }
+  constructor(
+    readonly socket: Socket,
+    readonly remoteAddress: string,
+  ) {}
 
   write(bytes: Uint8Array): void {
     this.socket.write(bytes);
@@ -28,23 +31,44 @@ class TcpClientSocket implements ClientSocket {
   }
 }
 
-/** Accepts raw TCP clients speaking the same packet protocol as WebSocket ones. */
+/** Accepts raw TCP clients (or TLS ones, with `tls`) speaking the same packet protocol as WebSocket ones. */
 export class TcpAcceptor implements Acceptor {
   readonly #server: Server;
   readonly #options: TcpAcceptorOptions;
+  readonly #host: AcceptHost;
+  readonly #reloader: TlsCertReloader | undefined;
 
-  constructor(options: TcpAcceptorOptions, host: AcceptHost) {
+  constructor(options: TcpAcceptorOptions, host: AcceptHost, limits: AcceptorLimits) {
     this.#options = options;
-    this.#server = createServer({ noDelay: true }, (socket) => {
-      socket.on('error', () => socket.destroy());
-      if (!host.canAccept(socket.remoteAddress ?? '')) {
-        socket.destroy();
-        return;
-      }
-      const conn = host.accept(new TcpClientSocket(socket));
-      socket.on('data', (chunk) => conn.receive(chunk));
-      socket.on('close', () => conn.socketClosed());
+    this.#host = host;
+    if (!options.tls) {
+      this.#server = createServer({ noDelay: true }, (socket) => this.#onSocket(socket));
+      return;
+    }
+    const pair = loadCertPair('tcp.tls', options.tls);
+    const server = createTlsServer({ ...pair, noDelay: true, handshakeTimeout: limits.handshakeTimeoutMs }, (socket) => this.#onSocket(socket));
+    // Refused addresses are dropped before they cost a TLS handshake; the caps are checked once it is done.
+    server.on('connection', (raw: Socket) => {
+      if (!host.addressAllowed(normalizeAddress(raw.remoteAddress ?? ''))) raw.destroy();
     });
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      host.countError('ERR_TLS_HANDSHAKE');
+      host.logger.debug({ err, remote: socket.remoteAddress }, 'tls client failed the TLS handshake');
+    });
+    this.#reloader = new TlsCertReloader('tcp.tls', options.tls, server, pair, host.logger);
+    this.#server = server;
+  }
+
+  #onSocket(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    const remote = normalizeAddress(socket.remoteAddress ?? '');
+    if (this.#host.admit(remote) !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const conn = this.#host.accept(new TcpClientSocket(socket, remote));
+    socket.on('data', (chunk: Buffer) => conn.receive(chunk));
+    socket.on('close', () => conn.socketClosed());
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -53,12 +77,14 @@ export class TcpAcceptor implements Acceptor {
       this.#server.once('error', reject);
       this.#server.listen(this.#options.port, host, () => {
         this.#server.off('error', reject);
+        this.#reloader?.start();
         resolve({ host, port: (this.#server.address() as AddressInfo).port });
       });
     });
   }
 
   close(): Promise<void> {
+    this.#reloader?.close();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 }

@@ -1,10 +1,14 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Acceptor, AcceptHost } from './acceptor.js';
+import { refusalStatus, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
 import type { ClientSocket } from './client-socket.js';
-import type { WsAcceptorOptions } from './options.js';
+import { normalizeAddress } from './address-limits.js';
+import type { OriginCheck, WsAcceptorOptions } from './options.js';
+import { originCheck } from './origin-check.js';
 import { staticFileHandler } from './static-files.js';
+import { loadCertPair, TlsCertReloader } from './tls-cert-reloader.js';
 
 /** A WebSocket as a {@link ClientSocket}: one message per write. */
 class WsClientSocket implements ClientSocket {
@@ -36,27 +40,70 @@ function toBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-/** Accepts WebSocket clients on an HTTP server that also serves static files. */
+const STATUS_TEXT: Readonly<Record<number, string>> = { 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+/** Answers an upgrade request with an HTTP error status and closes the socket. */
+function refuseUpgrade(socket: Socket, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Accepts WebSocket clients (`ws://`, or `wss://` with `tls`) on an HTTP server that also serves static files. */
 export class WsAcceptor implements Acceptor {
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #options: WsAcceptorOptions;
   readonly #host: AcceptHost;
+  readonly #origin: OriginCheck | undefined;
+  readonly #reloader: TlsCertReloader | undefined;
 
-  /** @param maxMessageBytes largest WebSocket message accepted (ws closes the socket with 1009 beyond it). */
-  constructor(options: WsAcceptorOptions, host: AcceptHost, maxMessageBytes: number) {
+  /**
+   * @param maxMessageBytes largest WebSocket message accepted: `ws` reads the length from the frame
+   * header and closes the socket with 1009 beyond it, before buffering any of the payload.
+   */
+  constructor(options: WsAcceptorOptions, host: AcceptHost, maxMessageBytes: number, limits: AcceptorLimits) {
     this.#options = options;
     this.#host = host;
-    this.#http = createServer(staticFileHandler(options.staticDirs ?? []));
+    this.#origin = originCheck(options.allowedOrigins);
+    const files = staticFileHandler(options.staticDirs ?? []);
+    // Upgrades (and the static files) wait at most the handshake deadline for their request headers.
+    const httpOptions = { headersTimeout: limits.handshakeTimeoutMs, requestTimeout: Math.max(limits.handshakeTimeoutMs, 300_000) };
+    if (options.tls) {
+      const pair = loadCertPair('ws.tls', options.tls);
+      const server = createHttpsServer({ ...httpOptions, ...pair, handshakeTimeout: limits.handshakeTimeoutMs }, files as RequestListener);
+      server.on('tlsClientError', (err) => this.#tlsFailed(err));
+      this.#reloader = new TlsCertReloader('ws.tls', options.tls, server, pair, host.logger);
+      this.#http = server;
+    } else {
+      this.#http = createServer(httpOptions, files);
+    }
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    this.#http.on('upgrade', (req, socket: Socket, head) => {
-      const remote = socket.remoteAddress ?? '';
-      if (!this.#host.canAccept(remote)) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, remote));
-    });
+    this.#http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.#onUpgrade(req, socket, head));
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (!this.#originAllowed(req.headers.origin)) {
+      this.#host.countError('ERR_ORIGIN_REFUSED');
+      refuseUpgrade(socket, 403);
+      return;
+    }
+    const remote = normalizeAddress(socket.remoteAddress ?? '');
+    const refusal = this.#host.admit(remote);
+    if (refusal !== undefined) {
+      refuseUpgrade(socket, refusalStatus[refusal]);
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, remote));
+  }
+
+  #originAllowed(origin: string | undefined): boolean {
+    if (!this.#origin) return true;
+    try {
+      return this.#origin(origin) === true;
+    } catch (err) {
+      this.#host.logger.error({ err, origin }, 'allowedOrigins check failed; refusing the upgrade');
+      return false;
+    }
   }
 
   #onConnection(ws: WebSocket, remote: string): void {
@@ -64,7 +111,15 @@ export class WsAcceptor implements Acceptor {
     ws.on('message', (data) => conn.receive(toBytes(data)));
     ws.on('close', () => conn.socketClosed());
     // ws reports protocol errors (oversized or bad frames) here and then closes the socket.
-    ws.on('error', () => conn.socketClosed());
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#host.countError('ERR_PACKET_TOO_LARGE');
+      conn.socketClosed();
+    });
+  }
+
+  #tlsFailed(err: Error): void {
+    this.#host.countError('ERR_TLS_HANDSHAKE');
+    this.#host.logger.debug({ err }, 'wss client failed the TLS handshake');
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -73,12 +128,14 @@ export class WsAcceptor implements Acceptor {
       this.#http.once('error', reject);
       this.#http.listen(this.#options.port, host, () => {
         this.#http.off('error', reject);
+        this.#reloader?.start();
         resolve({ host, port: (this.#http.address() as AddressInfo).port });
       });
     });
   }
 
   close(): Promise<void> {
+    this.#reloader?.close();
     return new Promise((resolve) => {
       this.#wss.close();
       this.#http.close(() => resolve());
