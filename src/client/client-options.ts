@@ -2,6 +2,16 @@ import { PACKET_MAX_BODY } from '../wire/packet.js';
 import { reconnectPolicy, type ReconnectOptions, type ReconnectPolicy } from './backoff.js';
 import type { OpenSocket } from './client-socket.js';
 
+/** How `wss://` and `tls://` connections check the server (Node only; browsers use their own trust store). */
+export interface ClientTlsOptions {
+  /** PEM certificate(s) of the CA(s) to trust instead of the system's (e.g. a private or test CA). Default: Node's CA list. */
+  ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Refuse a server whose certificate does not verify. Default true; false only for experiments. */
+  rejectUnauthorized?: boolean;
+  /** Name the certificate must carry (SNI). Default: the URL's host name (none for an IP address). */
+  servername?: string;
+}
+
 /** Options of `connect()`. */
 export interface ConnectOptions {
   /** Application part of the handshake (e.g. `{ token }`), read by the server's auth hook. Default `{}`. */
@@ -16,6 +26,8 @@ export interface ConnectOptions {
   maxPacketSize?: number;
   /** Attach the caller's stack to a request that fails later (costs about 1 µs per request). Default true. */
   captureCallSites?: boolean;
+  /** TLS settings for `wss://` and `tls://` URLs. Default: verify against Node's CA list. */
+  tls?: ClientTlsOptions;
   /** Overrides the transport chosen from the URL scheme (tests, custom transports). */
   socket?: OpenSocket;
 }

@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { CLOSE_GRACE_MS, type ClientSocket, type OpenSocket, type SocketHandlers } from './client-socket.js';
 
-/** Adapts a `node:net` socket to the client seam; the core reassembles packets from the stream. */
-class TcpSocket implements ClientSocket {
+/** Adapts a `node:net` socket (or a TLS one) to the client seam; the core reassembles packets from the stream. */
+class StreamSocket implements ClientSocket {
   readonly framing = 'stream';
   readonly #socket: Socket;
 
@@ -21,24 +21,27 @@ class TcpSocket implements ClientSocket {
   }
 }
 
-/** Host and port of a `tcp://host:port` URL (IPv6 hosts in brackets). */
+/** Host and port of a `tcp://host:port` or `tls://host:port` URL (IPv6 hosts in brackets). */
 export function parseTcpUrl(url: string): { host: string; port: number } {
   const u = new URL(url);
   const port = Number(u.port);
-  if (!u.hostname || !Number.isInteger(port) || port <= 0) throw new Error(`expected tcp://host:port, got ${url}`);
+  if (!u.hostname || !Number.isInteger(port) || port <= 0) throw new Error(`expected ${u.protocol}//host:port, got ${url}`);
   return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
-/** Opens `tcp://host:port`. Nagle is off: packets are small and latency matters more than packing. */
-export const openTcpSocket: OpenSocket = (url: string, handlers: SocketHandlers) =>
-  new Promise<ClientSocket>((resolve, reject) => {
-    const socket = connect(parseTcpUrl(url));
-    socket.setNoDelay(true);
+/**
+ * Resolves with the client socket once `socket` emits `readyEvent` (`connect`, or `secureConnect`
+ * after a TLS handshake); rejects if it fails first. Nagle is off: packets are small and latency
+ * matters more than packing.
+ */
+export function whenStreamOpen(socket: Socket, readyEvent: 'connect' | 'secureConnect', handlers: SocketHandlers): Promise<ClientSocket> {
+  socket.setNoDelay(true);
+  return new Promise<ClientSocket>((resolve, reject) => {
     let opened = false;
     let lastError: Error | undefined;
-    socket.once('connect', () => {
+    socket.once(readyEvent, () => {
       opened = true;
-      resolve(new TcpSocket(socket));
+      resolve(new StreamSocket(socket));
     });
     socket.on('data', (chunk: Buffer) => handlers.onData(chunk));
     socket.on('error', (err) => {
@@ -49,3 +52,15 @@ export const openTcpSocket: OpenSocket = (url: string, handlers: SocketHandlers)
       if (opened) handlers.onClose(lastError);
     });
   });
+}
+
+/** Opens `tcp://host:port`. */
+export const openTcpSocket: OpenSocket = (url: string, handlers: SocketHandlers) => {
+  let socket: Socket;
+  try {
+    socket = connect(parseTcpUrl(url));
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+  return whenStreamOpen(socket, 'connect', handlers);
+};

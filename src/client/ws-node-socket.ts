@@ -1,5 +1,7 @@
 import WebSocket from 'ws';
+import type { ClientTlsOptions } from './client-options.js';
 import { CLOSE_GRACE_MS, type ClientSocket, type OpenSocket, type SocketHandlers } from './client-socket.js';
+import { nodeTlsOptions } from './tls-socket.js';
 
 /** Adapts a `ws` WebSocket to the client seam (Node). */
 class NodeWebSocket implements ClientSocket {
@@ -27,28 +29,35 @@ function toBytes(data: WebSocket.RawData): Uint8Array {
   return Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-/** Opens `ws://` or `wss://` with the `ws` package. */
-export const openNodeWebSocket: OpenSocket = (url: string, handlers: SocketHandlers) =>
-  new Promise<ClientSocket>((resolve, reject) => {
-    // Compression is off: packets are small and the protocol has its own (flag 0x10) where needed.
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.binaryType = 'nodebuffer';
-    let opened = false;
-    let lastError: Error | undefined;
-    ws.on('open', () => {
-      opened = true;
-      resolve(new NodeWebSocket(ws));
+/** An opener for `ws://` and `wss://` with the `ws` package; `tls` applies to `wss://`. */
+export function nodeWebSocketOpener(tls: ClientTlsOptions = {}): OpenSocket {
+  return (url: string, handlers: SocketHandlers) =>
+    new Promise<ClientSocket>((resolve, reject) => {
+      const secure = url.slice(0, 4).toLowerCase() === 'wss:';
+      const tlsOptions = secure ? nodeTlsOptions(tls, new URL(url).hostname.replace(/^\[(.*)\]$/, '$1')) : {};
+      // Compression is off: packets are small and the protocol has its own (flag 0x10) where needed.
+      const ws = new WebSocket(url, { perMessageDeflate: false, ...tlsOptions });
+      ws.binaryType = 'nodebuffer';
+      let opened = false;
+      let lastError: Error | undefined;
+      ws.on('open', () => {
+        opened = true;
+        resolve(new NodeWebSocket(ws));
+      });
+      ws.on('message', (data) => handlers.onData(toBytes(data)));
+      ws.on('error', (err) => {
+        lastError = err;
+        if (!opened) reject(err);
+      });
+      ws.on('close', (code) => {
+        if (!opened) {
+          reject(lastError ?? new Error(`WebSocket closed before opening (code ${code})`));
+          return;
+        }
+        handlers.onClose(lastError ?? (code === 1000 || code === 1005 ? undefined : new Error(`WebSocket closed (code ${code})`)));
+      });
     });
-    ws.on('message', (data) => handlers.onData(toBytes(data)));
-    ws.on('error', (err) => {
-      lastError = err;
-      if (!opened) reject(err);
-    });
-    ws.on('close', (code) => {
-      if (!opened) {
-        reject(lastError ?? new Error(`WebSocket closed before opening (code ${code})`));
-        return;
-      }
-      handlers.onClose(lastError ?? (code === 1000 || code === 1005 ? undefined : new Error(`WebSocket closed (code ${code})`)));
-    });
-  });
+}
+
+/** Opens `ws://` or `wss://` with the `ws` package, trusting Node's CA list. */
+export const openNodeWebSocket: OpenSocket = nodeWebSocketOpener();
