@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
 
 const require = createRequire(import.meta.url);
@@ -51,9 +52,9 @@ export class RawClient {
     });
   }
 
-  /** Opens a WebSocket connection (no handshake yet). */
-  static ws(url: string): Promise<RawClient> {
-    const ws = new WebSocket(url);
+  /** Opens a WebSocket connection (no handshake yet); `options` go to `ws` (e.g. `localAddress`, `origin`). */
+  static ws(url: string, options: WebSocket.ClientOptions = {}): Promise<RawClient> {
+    const ws = new WebSocket(url, options);
     const closed = new Promise<void>((r) => ws.on('close', () => r()));
     ws.on('error', () => {});
     const c = new RawClient((b) => ws.send(b), () => ws.terminate(), closed);
@@ -64,15 +65,23 @@ export class RawClient {
     });
   }
 
-  /** Opens a TCP connection (no handshake yet). */
-  static tcp(port: number, host = '127.0.0.1'): Promise<RawClient> {
-    const s: Socket = netConnect(port, host);
+  /** Opens a TCP connection (no handshake yet), from `localAddress` if given (e.g. another loopback address). */
+  static tcp(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawClient> {
+    return RawClient.#stream(netConnect({ port, host, localAddress }), 'connect');
+  }
+
+  /** Opens a TLS connection to a `tcp.tls` acceptor (no handshake yet); `options` carry e.g. the test CA. */
+  static tls(port: number, options: ConnectionOptions = {}): Promise<RawClient> {
+    return RawClient.#stream(tlsConnect({ port, host: '127.0.0.1', ...options }), 'secureConnect');
+  }
+
+  static #stream(s: Socket, ready: 'connect' | 'secureConnect'): Promise<RawClient> {
     const closed = new Promise<void>((r) => s.on('close', () => r()));
     s.on('error', () => {});
     const c = new RawClient((b) => s.write(b), () => s.destroy(), closed);
-    s.on('data', (chunk) => c.#onStream(chunk));
+    s.on('data', (chunk: Buffer) => c.#onStream(chunk));
     return new Promise((resolve, reject) => {
-      s.once('connect', () => resolve(c));
+      s.once(ready, () => resolve(c));
       s.once('error', reject);
     });
   }
