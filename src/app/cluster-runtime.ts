@@ -70,6 +70,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#gateway = gateway;
     const port = await this.#options.transport.listen(this.self, this.#adapter());
     (this as { self: ServerInfo }).self = { ...this.self, port: this.self.port || port };
+    this.#options.registry?.onRestored?.(() => this.#rebindUsers());
     this.#unsubscribe = this.#options.discovery.subscribe((members) => this.#onMembership(members));
     await this.#options.discovery.start(this.self);
     this.#onMembership(this.#options.discovery.members());
@@ -250,6 +251,18 @@ export class ClusterRuntime implements RemoteSessionHost {
     } catch (err) {
       this.logError(err, 'session registry bind failed');
     }
+  }
+
+  /** The registry came back, maybe empty: binds this gateway's users again. */
+  #rebindUsers(): void {
+    if (!this.#gateway) return;
+    let n = 0;
+    for (const s of this.#gateway.sessions()) {
+      if (s.uid === undefined) continue;
+      n++;
+      this.#options.registry!.bind(s.uid, { frontendId: this.self.id, sessionId: s.id }).catch((err: unknown) => this.logError(err, 'rebinding a user failed'));
+    }
+    this.#logger.info({ users: n }, 'session registry restored; users bound again');
   }
 
   #sessionClosed(session: Session, reason: string): void {

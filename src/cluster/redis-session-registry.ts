@@ -83,6 +83,7 @@ export class RedisSessionRegistry implements SessionRegistry {
   readonly #logger: Logger;
   #everReady = false;
   #down = false;
+  readonly #restoredListeners: (() => void)[] = [];
   #closed = false;
 
   constructor(options: RedisSessionRegistryOptions) {
@@ -96,6 +97,11 @@ export class RedisSessionRegistry implements SessionRegistry {
     this.#redis = createRedisClient(url, timeout, { scripts }) as Redis & RegistryCommands;
     this.#redis.on('ready', () => this.#onReady());
     this.#redis.on('error', (err: Error) => this.#onError(err));
+    // A connection lost and regained before any reconnect attempt failed raises no 'error': count
+    // the close itself, so the store coming back (perhaps empty) is always reported.
+    this.#redis.on('close', () => {
+      if (this.#everReady && !this.#closed) this.#onError(new Error('connection to Redis closed'));
+    });
   }
 
   async bind(uid: string, loc: SessionLocation): Promise<SessionLocation | undefined> {
@@ -138,9 +144,15 @@ export class RedisSessionRegistry implements SessionRegistry {
   }
 
   #onReady(): void {
-    if (this.#down) this.#logger.info('Redis reachable again');
+    const restored = this.#down;
+    if (restored) this.#logger.info('Redis reachable again');
     this.#everReady = true;
     this.#down = false;
+    if (restored) for (const l of this.#restoredListeners) l();
+  }
+
+  onRestored(listener: () => void): void {
+    this.#restoredListeners.push(listener);
   }
 
   #onError(err: Error): void {

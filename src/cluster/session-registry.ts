@@ -15,5 +15,11 @@ export interface SessionRegistry {
   unbind(uid: string, sessionId: string): Promise<void>;
   /** Where `uid` is, if bound. Fails with RpcError('unavailable') when the store cannot be reached. */
   lookup(uid: string): Promise<SessionLocation | undefined>;
+  /**
+   * Calls `listener` when the store is reachable again after an outage; it may have lost its data
+   * (a Redis without persistence), so gateways bind their users again. Stores that cannot go away
+   * need not implement it.
+   */
+  onRestored?(listener: () => void): void;
   close(): Promise<void>;
 }

@@ -99,6 +99,11 @@ export class Gateway implements ConnectionHost, AcceptHost {
     return { connections: this.#connections.size, connectionsTotal: this.#total, errors: { ...this.#errors } };
   }
 
+  /** Every session this gateway holds now. */
+  sessions(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
   /** The session with this id, if this gateway holds it. */
   session(id: string): Session | undefined {
     return this.#sessions.get(id);
