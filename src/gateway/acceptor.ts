@@ -42,3 +42,14 @@ export interface AcceptorLimits {
   /** A TLS handshake must finish within this many ms (the gateway's handshakeTimeoutMs). */
   readonly handshakeTimeoutMs: number;
 }
+
+/**
+ * Counts a client that failed its TLS handshake (plain text on a TLS port, no common cipher, too
+ * slow). A client that hangs up mid-handshake is not counted: it is a client leaving, and also what
+ * a refused address and a client rejecting the certificate look like from here.
+ */
+export function tlsClientFailed(host: AcceptHost, err: Error & { code?: string }, acceptor: string): void {
+  if (err.code === 'ECONNRESET') return;
+  host.countError('ERR_TLS_HANDSHAKE');
+  host.logger.debug({ err, acceptor }, 'client failed the TLS handshake');
+}

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { Acceptor, AcceptHost, AcceptorLimits } from './acceptor.js';
+import { createServer as createTlsServer } from 'node:tls';
+import { tlsClientFailed, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
 import { normalizeAddress } from './address-limits.js';
 import type { ClientSocket } from './client-socket.js';
 import type { TcpAcceptorOptions } from './options.js';
@@ -51,10 +51,7 @@ export class TcpAcceptor implements Acceptor {
     server.on('connection', (raw: Socket) => {
       if (!host.addressAllowed(normalizeAddress(raw.remoteAddress ?? ''))) raw.destroy();
     });
-    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      host.countError('ERR_TLS_HANDSHAKE');
-      host.logger.debug({ err, remote: socket.remoteAddress }, 'tls client failed the TLS handshake');
-    });
+    server.on('tlsClientError', (err: Error) => tlsClientFailed(host, err, 'tcp.tls'));
     this.#reloader = new TlsCertReloader('tcp.tls', options.tls, server, pair, host.logger);
     this.#server = server;
   }

@@ -59,6 +59,8 @@ export class TlsCertReloader {
   #current: CertPair;
   /** The last pair refused, so a broken file is logged once, not on every check. */
   #refused: CertPair | undefined;
+  /** A pair that failed once; it is refused if it is still there at the next check. */
+  #suspect: CertPair | undefined;
   /** Set while the files cannot be read, so that too is logged once. */
   #unreadable = false;
   #watchers: FSWatcher[] = [];
@@ -135,12 +137,20 @@ export class TlsCertReloader {
       checkPair(pair);
       this.#target.setSecureContext({ cert: pair.cert, key: pair.key });
     } catch (err) {
+      // Files read while a renewal rewrites them can be one old and one new: look again shortly
+      // before calling the change broken.
+      if (!samePair(this.#suspect, pair)) {
+        this.#suspect = pair;
+        this.#schedule();
+        return false;
+      }
       this.#refused = pair;
       this.#logger.error({ err, certFile: this.#files.certFile, keyFile: this.#files.keyFile }, `${this.#option}: new certificate refused; the current one stays`);
       return false;
     }
     this.#current = pair;
     this.#refused = undefined;
+    this.#suspect = undefined;
     this.#logger.info({ certFile: this.#files.certFile }, `${this.#option}: certificate reloaded`);
     return true;
   }

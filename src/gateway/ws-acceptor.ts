@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server }
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { refusalStatus, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
+import { refusalStatus, tlsClientFailed, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
 import type { ClientSocket } from './client-socket.js';
 import { normalizeAddress } from './address-limits.js';
 import type { OriginCheck, WsAcceptorOptions } from './options.js';
@@ -70,7 +70,7 @@ export class WsAcceptor implements Acceptor {
     if (options.tls) {
       const pair = loadCertPair('ws.tls', options.tls);
       const server = createHttpsServer({ ...httpOptions, ...pair, handshakeTimeout: limits.handshakeTimeoutMs }, files as RequestListener);
-      server.on('tlsClientError', (err) => this.#tlsFailed(err));
+      server.on('tlsClientError', (err: Error) => tlsClientFailed(host, err, 'ws.tls'));
       this.#reloader = new TlsCertReloader('ws.tls', options.tls, server, pair, host.logger);
       this.#http = server;
     } else {
@@ -115,11 +115,6 @@ export class WsAcceptor implements Acceptor {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#host.countError('ERR_PACKET_TOO_LARGE');
       conn.socketClosed();
     });
-  }
-
-  #tlsFailed(err: Error): void {
-    this.#host.countError('ERR_TLS_HANDSHAKE');
-    this.#host.logger.debug({ err }, 'wss client failed the TLS handshake');
   }
 
   listen(): Promise<{ host: string; port: number }> {
