@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Application } from '../../src/index.js';
 import { startTestApp } from '../support/apps.js';
 import { Protocol, RawClient } from '../support/pomelo-raw-client.js';
+import WebSocket from 'ws';
 
 let app: Application;
 let wsUrl: string;
@@ -135,4 +138,35 @@ test('a client that sends heartbeats stays connected past the timeout', async ()
   assert.equal(c.isClosed, false);
   await assertAlive(c);
   c.close();
+});
+
+test('a WebSocket frame over the message limit closes only that connection, before its payload is buffered', async () => {
+  const other = await bystander();
+  // maxPacketSize 1024 here: one message may carry a few packets, up to 4 × (1024 + 4) bytes.
+  const ws = new WebSocket(wsUrl);
+  await new Promise((resolve) => ws.once('open', resolve));
+  const before = app.gateway.stats.errors.ERR_PACKET_TOO_LARGE ?? 0;
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  ws.on('error', () => {});
+  ws.send(Buffer.alloc(4 * 1028 + 1, 4));
+  assert.equal(await closed, 1009);
+  assert.equal(app.gateway.stats.errors.ERR_PACKET_TOO_LARGE, before + 1);
+  await assertAlive(other);
+  other.close();
+});
+
+test('a WebSocket frame header announcing 1 GiB costs nothing: the connection is closed on the header alone', async () => {
+  const other = await bystander();
+  const socket = netConnect(Number(new URL(wsUrl).port), '127.0.0.1');
+  const key = randomBytes(16).toString('base64');
+  socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  await new Promise((resolve) => socket.once('data', resolve));
+  // A masked binary frame with a 64-bit length of 2^30 and no payload after the mask.
+  const header = Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0x40, 0, 0, 0, 1, 2, 3, 4]);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => {});
+  socket.write(header);
+  await closed;
+  await assertAlive(other);
+  other.close();
 });
