@@ -30,6 +30,36 @@ export interface ServerConfig {
    * is free". Needs etcd discovery or the Redis registry; `port` should then be 0.
    */
   allocateId: boolean;
+  /** Gateway options given as data (JSON-friendly ones only), checked by the gateway at start. */
+  gateway: GatewayTuning;
+}
+
+/** The gateway options a config file may set; `tls` paths are relative to the config file. */
+export interface GatewayTuning {
+  heartbeatSec?: number;
+  handshakeTimeoutMs?: number;
+  maxPacketSize?: number;
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  sendQueueLimit?: number;
+  rateLimit?: { messagesPerSec: number; burst?: number; policy?: 'drop' | 'kick' };
+  allowedOrigins?: string[];
+  wsTls?: { certFile: string; keyFile: string };
+  tcpTls?: { certFile: string; keyFile: string };
+}
+
+const TUNING_KEYS = new Set(['heartbeatSec', 'handshakeTimeoutMs', 'maxPacketSize', 'maxConnections', 'maxConnectionsPerAddress', 'sendQueueLimit', 'rateLimit', 'allowedOrigins', 'wsTls', 'tcpTls']);
+
+function tlsFiles(v: unknown, where: string, baseDir: string): { certFile: string; keyFile: string } | undefined {
+  if (v === undefined) return undefined;
+  const o = obj(v, where);
+  return { certFile: resolve(baseDir, str(o, 'certFile', where)), keyFile: resolve(baseDir, str(o, 'keyFile', where)) };
+}
+
+function tuning(v: unknown, where: string, baseDir: string): GatewayTuning {
+  const o = obj(v ?? {}, where);
+  for (const key of Object.keys(o)) if (!TUNING_KEYS.has(key)) throw new ConfigError(`${where}.${key} is not a gateway option a config file can set`);
+  return { ...(o as GatewayTuning), wsTls: tlsFiles(o.wsTls, `${where}.wsTls`, baseDir), tcpTls: tlsFiles(o.tcpTls, `${where}.tcpTls`, baseDir) };
 }
 
 /** A cluster config file, checked. */
@@ -92,6 +122,7 @@ function server(v: unknown, i: number, baseDir: string): ServerConfig {
     services: strings(o, 'services', where) ?? [str(o, 'type', where)],
     static: (strings(o, 'static', where) ?? []).map((d) => resolve(baseDir, d)),
     allocateId: bool(o, 'allocateId', where),
+    gateway: tuning(o.gateway, `${where}.gateway`, baseDir),
   };
 }
 

@@ -12,9 +12,9 @@ import { StaticDiscovery } from '../cluster/static-discovery.js';
 import { defaultLogger } from '../gateway/index.js';
 import { TcpPoolTransport, type ServerTransport } from '../transport/index.js';
 import { ConfigError, RouteDictionary } from '../wire/index.js';
-import { createApp, type Application } from './application.js';
+import { createApp, type AppOptions, type Application } from './application.js';
 import type { Component } from './component.js';
-import { serverInstances, type ClusterConfig, type ServerInstance } from './cluster-config.js';
+import { serverInstances, type ClusterConfig, type ServerConfig, type ServerInstance } from './cluster-config.js';
 
 /** An application module: its default export registers the handlers a server of each type runs. */
 export type AppModule = (app: Application) => void | Promise<void>;
@@ -48,6 +48,17 @@ async function registryFor(config: ClusterConfig, logger: Logger): Promise<Sessi
   return new RedisSessionRegistry({ url: config.registry.url, logger });
 }
 
+/** A frontend's gateway options: ports and static folders, the config's tuning, the route codes. */
+function gatewayOptions(config: ClusterConfig, c: ServerConfig): NonNullable<AppOptions['gateway']> {
+  const { wsTls, tcpTls, allowedOrigins, ...tuning } = c.gateway;
+  return {
+    ...tuning,
+    dictionary: new RouteDictionary(Object.entries(config.dictionary)),
+    ws: c.ws === undefined ? undefined : { host: c.host, port: c.ws, staticDirs: c.static, tls: wsTls, allowedOrigins },
+    tcp: c.tcp === undefined ? undefined : { host: c.host, port: c.tcp, tls: tcpTls },
+  };
+}
+
 /** Loads the application module named in the config. */
 export async function loadAppModule(file: string): Promise<AppModule> {
   const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
@@ -66,20 +77,13 @@ export async function startClusterServer(config: ClusterConfig, name: string): P
   const id = self.id;
   const c = self.config;
   const logger = defaultLogger(id);
-  const host = c.host;
   const metrics = new Metrics({ labels: { server: id } });
   const routes = config.routes ? await RouteTableWatcher.start({ dir: config.routes, logger }) : undefined;
   const app = createApp({
     logger,
     metrics,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
-    gateway: self.frontend
-      ? {
-          dictionary: new RouteDictionary(Object.entries(config.dictionary)),
-          ws: c.ws === undefined ? undefined : { host, port: c.ws, staticDirs: c.static },
-          tcp: c.tcp === undefined ? undefined : { host, port: c.tcp },
-        }
-      : undefined,
+    gateway: self.frontend ? gatewayOptions(config, c) : undefined,
     cluster: {
       self: { ...infoOf(self), services: undefined },
       discovery: await discoveryFor(config, self, logger),

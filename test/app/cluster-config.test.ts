@@ -42,3 +42,13 @@ for (const [name, config, message] of bad) {
     assert.throws(() => parseClusterConfig(config, '/'), (err: unknown) => err instanceof ConfigError && message.test(err.message));
   });
 }
+
+test('gateway tuning from the config: TLS paths resolve against the config file; unknown keys are refused', () => {
+  const c = parseClusterConfig(
+    { ...base, servers: [{ id: 'g', type: 'gateway', ws: 1, gateway: { heartbeatSec: 5, rateLimit: { messagesPerSec: 50 }, wsTls: { certFile: 'c.pem', keyFile: 'k.pem' } } }] },
+    '/etc/yard',
+  );
+  assert.deepEqual(c.servers[0]!.gateway.wsTls, { certFile: '/etc/yard/c.pem', keyFile: '/etc/yard/k.pem' });
+  assert.equal(c.servers[0]!.gateway.heartbeatSec, 5);
+  assert.throws(() => parseClusterConfig({ ...base, servers: [{ id: 'g', type: 'gateway', gateway: { authenticate: 'x' } }] }, '/'), /servers\[0\].gateway.authenticate is not a gateway option a config file can set/);
+});
