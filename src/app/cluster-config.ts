@@ -43,12 +43,14 @@ export interface GatewayTuning {
   maxConnectionsPerAddress?: number;
   sendQueueLimit?: number;
   rateLimit?: { messagesPerSec: number; burst?: number; policy?: 'drop' | 'kick' };
+  /** Resumable sessions (see GatewayOptions.resume); with the Redis registry they resume on any gateway. */
+  resume?: { graceMs?: number; replayLimit?: number; replayBytes?: number; maxParked?: number };
   allowedOrigins?: string[];
   wsTls?: { certFile: string; keyFile: string };
   tcpTls?: { certFile: string; keyFile: string };
 }
 
-const TUNING_KEYS = new Set(['heartbeatSec', 'handshakeTimeoutMs', 'maxPacketSize', 'maxConnections', 'maxConnectionsPerAddress', 'sendQueueLimit', 'rateLimit', 'allowedOrigins', 'wsTls', 'tcpTls']);
+const TUNING_KEYS = new Set(['heartbeatSec', 'handshakeTimeoutMs', 'maxPacketSize', 'maxConnections', 'maxConnectionsPerAddress', 'sendQueueLimit', 'rateLimit', 'resume', 'allowedOrigins', 'wsTls', 'tcpTls']);
 
 function tlsFiles(v: unknown, where: string, baseDir: string): { certFile: string; keyFile: string } | undefined {
   if (v === undefined) return undefined;

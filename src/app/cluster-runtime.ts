@@ -10,6 +10,7 @@ import { BackendService } from './backend-service.js';
 import { ClusterGroup } from './cluster-group.js';
 import type { ClusterOptions } from './cluster-options.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import { registryResumeStore } from './registry-resume-store.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
 import { hash32, hashServers, rendezvousPick, type HashedServers } from '../cluster/rendezvous.js';
 import type { Scheduler } from './scheduler.js';
@@ -76,11 +77,15 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#onMembership(this.#options.discovery.members());
   }
 
-  /** Hooks a frontend's gateway calls: user bindings go to the registry, closes to the backends. */
+  /**
+   * Hooks a frontend's gateway calls: user bindings go to the registry, closes to the backends,
+   * and resumable sessions are kept in the registry so another gateway can restore them.
+   */
   gatewayHooks(): GatewayHooks {
     return {
       sessionBound: (s, uid) => void this.#registerUser(s, uid),
       sessionClosed: (s, reason) => this.#sessionClosed(s, reason),
+      resumeStore: registryResumeStore(this.#options.registry),
     };
   }
 

@@ -1,4 +1,5 @@
 import { RpcError } from '../rpc/errors.js';
+import { checkResumeArgs, decodeResumable, encodeResumable, type ResumableSnapshot } from './resumable-snapshot.js';
 import type { SessionLocation, SessionRegistry } from './session-registry.js';
 
 /** Rejects a uid the registry cannot key on, so a bug upstream fails here and clearly. */
@@ -20,6 +21,8 @@ export function checkLocation(loc: SessionLocation): SessionLocation {
  */
 export class MemorySessionRegistry implements SessionRegistry {
   readonly #bindings = new Map<string, SessionLocation>();
+  /** Resume token → encoded snapshot (a copy, as a shared store would hold) and its expiry in epoch ms. */
+  readonly #resumable = new Map<string, { bytes: Uint8Array; expiresAt: number }>();
   #closed = false;
 
   /** Number of users bound now. */
@@ -48,10 +51,61 @@ export class MemorySessionRegistry implements SessionRegistry {
     return this.#bindings.get(uid);
   }
 
+  async saveResumable(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<void> {
+    this.#checkOpen();
+    checkResumeArgs(token, ttlMs);
+    this.#purgeExpired();
+    this.#resumable.delete(token);
+    this.#resumable.set(token, { bytes: encodeResumable(snapshot), expiresAt: Date.now() + ttlMs });
+  }
+
+  async refreshResumable(tokens: readonly string[], ttlMs: number): Promise<void> {
+    this.#checkOpen();
+    for (const token of tokens) {
+      checkResumeArgs(token, ttlMs);
+      const entry = this.#resumable.get(token);
+      if (!entry) continue;
+      this.#resumable.delete(token);
+      this.#resumable.set(token, { bytes: entry.bytes, expiresAt: Date.now() + ttlMs });
+    }
+  }
+
+  async dropResumable(token: string): Promise<void> {
+    this.#checkOpen();
+    checkResumeArgs(token);
+    this.#resumable.delete(token);
+  }
+
+  async takeResumable(token: string): Promise<ResumableSnapshot | undefined> {
+    this.#checkOpen();
+    checkResumeArgs(token);
+    const entry = this.#resumable.get(token);
+    this.#resumable.delete(token);
+    return entry && entry.expiresAt > Date.now() ? decodeResumable(entry.bytes) : undefined;
+  }
+
+  /** Snapshots kept now (expired ones may linger until the next save). */
+  get resumableCount(): number {
+    return this.#resumable.size;
+  }
+
+  /**
+   * Drops expired snapshots from the oldest-written end. Entries move to the end when written, so
+   * with one TTL the oldest expire first; a longer TTL in front only delays purging behind it.
+   */
+  #purgeExpired(): void {
+    const now = Date.now();
+    for (const [token, entry] of this.#resumable) {
+      if (entry.expiresAt > now) break;
+      this.#resumable.delete(token);
+    }
+  }
+
   /** Forgets every binding; later calls fail with `unavailable`. Safe to call twice. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#bindings.clear();
+    this.#resumable.clear();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

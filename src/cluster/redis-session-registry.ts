@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { RpcError } from '../rpc/errors.js';
 import { ConfigError } from '../wire/errors.js';
 import { checkLocation, checkUid } from './memory-session-registry.js';
+import { checkResumeArgs, decodeResumable, encodeResumable, type ResumableSnapshot } from './resumable-snapshot.js';
 import type { SessionLocation, SessionRegistry } from './session-registry.js';
 
 /** Options of {@link RedisSessionRegistry}. */
@@ -11,6 +12,8 @@ export interface RedisSessionRegistryOptions {
   url: string;
   /** Prefix of each user's key: `keyPrefix + uid` holds a hash {frontendId, sessionId}. Default 'switchyard:uid:'. */
   keyPrefix?: string;
+  /** Prefix of resumable session snapshots: `resumeKeyPrefix + token` holds JSON with a TTL. Default 'switchyard:resume:'. */
+  resumeKeyPrefix?: string;
   /** How long a command may wait for Redis before failing with `unavailable`, in ms. Default 1000. */
   commandTimeoutMs?: number;
   /** Default: pino at SWITCHYARD_LOG_LEVEL (info). */
@@ -63,9 +66,16 @@ const UNBIND = `
 if redis.call('HGET', KEYS[1], 'sessionId') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+// Get-and-delete in one step (GETDEL needs Redis 6.2; this works on any version with Lua).
+const TAKE = `
+local v = redis.call('GET', KEYS[1])
+if v then redis.call('DEL', KEYS[1]) end
+return v`;
+
 interface RegistryCommands {
   switchyardBind(key: string, frontendId: string, sessionId: string): Promise<[string | null, string | null]>;
   switchyardUnbind(key: string, sessionId: string): Promise<number>;
+  switchyardTakeBuffer(key: string): Promise<Buffer | null>;
 }
 
 function toLocation([frontendId, sessionId]: readonly (string | null)[]): SessionLocation | undefined {
@@ -80,6 +90,7 @@ function toLocation([frontendId, sessionId]: readonly (string | null)[]): Sessio
 export class RedisSessionRegistry implements SessionRegistry {
   readonly #redis: Redis & RegistryCommands;
   readonly #keyPrefix: string;
+  readonly #resumePrefix: string;
   readonly #logger: Logger;
   #everReady = false;
   #down = false;
@@ -90,10 +101,16 @@ export class RedisSessionRegistry implements SessionRegistry {
     const url = checkRedisUrl(options?.url, 'RedisSessionRegistry');
     this.#keyPrefix = options.keyPrefix ?? 'switchyard:uid:';
     if (typeof this.#keyPrefix !== 'string' || this.#keyPrefix === '') throw new ConfigError('RedisSessionRegistry: keyPrefix must be a non-empty string');
+    this.#resumePrefix = options.resumeKeyPrefix ?? 'switchyard:resume:';
+    if (typeof this.#resumePrefix !== 'string' || this.#resumePrefix === '') throw new ConfigError('RedisSessionRegistry: resumeKeyPrefix must be a non-empty string');
     const timeout = options.commandTimeoutMs ?? 1000;
     if (!(timeout > 0)) throw new ConfigError('RedisSessionRegistry: commandTimeoutMs must be > 0');
     this.#logger = options.logger ?? pino({ name: 'switchyard:redis-session-registry', level: process.env.SWITCHYARD_LOG_LEVEL ?? 'info' });
-    const scripts = { switchyardBind: { lua: BIND, numberOfKeys: 1 }, switchyardUnbind: { lua: UNBIND, numberOfKeys: 1 } };
+    const scripts = {
+      switchyardBind: { lua: BIND, numberOfKeys: 1 },
+      switchyardUnbind: { lua: UNBIND, numberOfKeys: 1 },
+      switchyardTake: { lua: TAKE, numberOfKeys: 1 },
+    };
     this.#redis = createRedisClient(url, timeout, { scripts }) as Redis & RegistryCommands;
     this.#redis.on('ready', () => this.#onReady());
     this.#redis.on('error', (err: Error) => this.#onError(err));
@@ -118,6 +135,39 @@ export class RedisSessionRegistry implements SessionRegistry {
   async lookup(uid: string): Promise<SessionLocation | undefined> {
     checkUid(uid);
     return toLocation(await this.#run('lookup', () => this.#redis.hmget(this.#keyPrefix + uid, 'frontendId', 'sessionId')));
+  }
+
+  async saveResumable(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<void> {
+    checkResumeArgs(token, ttlMs);
+    const bytes = Buffer.from(encodeResumable(snapshot));
+    await this.#run('saveResumable', () => this.#redis.set(this.#resumePrefix + token, bytes, 'PX', ttlMs));
+  }
+
+  /** One round trip for the lot: a pipeline of PEXPIRE. */
+  async refreshResumable(tokens: readonly string[], ttlMs: number): Promise<void> {
+    for (const token of tokens) checkResumeArgs(token, ttlMs);
+    if (tokens.length === 0) return;
+    await this.#run('refreshResumable', async () => {
+      const pipeline = this.#redis.pipeline();
+      for (const token of tokens) pipeline.pexpire(this.#resumePrefix + token, ttlMs);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([err]) => err);
+      if (failed) throw failed[0];
+    });
+  }
+
+  async dropResumable(token: string): Promise<void> {
+    checkResumeArgs(token);
+    await this.#run('dropResumable', () => this.#redis.del(this.#resumePrefix + token));
+  }
+
+  async takeResumable(token: string): Promise<ResumableSnapshot | undefined> {
+    checkResumeArgs(token);
+    const bytes = await this.#run('takeResumable', () => this.#redis.switchyardTakeBuffer(this.#resumePrefix + token));
+    if (!bytes) return undefined;
+    const snapshot = decodeResumable(bytes);
+    if (!snapshot) this.#logger.warn({ token: token.slice(0, 4) }, 'malformed resumable snapshot in Redis ignored');
+    return snapshot;
   }
 
   /** Closes the connection (QUIT when connected). Later calls fail with `unavailable`. Safe to call twice. */

@@ -1,3 +1,5 @@
+import type { ResumableSnapshot } from './resumable-snapshot.js';
+
 /** Where a user's session lives: which gateway holds it, and its session id there. */
 export interface SessionLocation {
   readonly frontendId: string;
@@ -21,5 +23,17 @@ export interface SessionRegistry {
    * need not implement it.
    */
   onRestored?(listener: () => void): void;
+  /**
+   * Keeps a resumable session's snapshot under its resume token for `ttlMs`, so another gateway
+   * can restore it if this one dies. The four resume methods come together or not at all; a
+   * registry without them gives resume within one gateway only.
+   */
+  saveResumable?(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<void>;
+  /** Pushes back the expiry of these tokens' snapshots to `ttlMs` from now; missing ones are skipped. */
+  refreshResumable?(tokens: readonly string[], ttlMs: number): Promise<void>;
+  /** Deletes a token's snapshot (its session ended or got a new token). */
+  dropResumable?(token: string): Promise<void>;
+  /** Deletes and returns a token's snapshot in one step: of two gateways asking, only one gets it. */
+  takeResumable?(token: string): Promise<ResumableSnapshot | undefined>;
   close(): Promise<void>;
 }

@@ -23,6 +23,8 @@ import { isReservedRoute, routeNotFound } from './client-routes.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { ResumeManager } from './resume-manager.js';
+import { readResumeRequest, type ResumeAnswer } from './resume-store.js';
 import { Session, type BindHook, type SessionLink } from './session.js';
 import type { WriteFlusher } from './write-flusher.js';
 
@@ -42,8 +44,13 @@ export interface ConnectionHost {
   readonly flusher: WriteFlusher;
   readonly logger: Logger;
   readonly onBind: BindHook;
-  /** Called once when the connection has ended, with why. */
-  connectionClosed(conn: ClientConnection, reason: string): void;
+  /** Resumable sessions, when the gateway offers them. */
+  readonly resume: ResumeManager | undefined;
+  /**
+   * Called once when the connection has ended, with why. `parkable`: the client may come back to
+   * resume (the connection dropped) rather than having been kicked or having said goodbye.
+   */
+  connectionClosed(conn: ClientConnection, reason: string, parkable: boolean): void;
   /** Counts a drop by code: a ProtocolError code or one of GatewayErrorCodes (metrics). */
   countError(code: string): void;
 }
@@ -58,6 +65,10 @@ export const CloseReason = {
   shutdown: 'server shutting down',
   peerClosed: 'connection closed by peer',
   rateLimited: 'rate limited',
+  resumeTimeout: 'resume timeout',
+  resumeEvicted: 'resume evicted',
+  resumedElsewhere: 'resumed on another connection',
+  resumeFailed: 'resume failed',
 } as const;
 
 /**
@@ -66,7 +77,6 @@ export const CloseReason = {
  * sweeping timer from the public fields below rather than by a timer per connection.
  */
 export class ClientConnection implements SessionLink {
-  readonly session: Session;
   state = ConnState.AwaitHandshake;
   /** Epoch ms by which the handshake (or authentication) must finish; 0 = none. */
   deadline: number;
@@ -79,6 +89,9 @@ export class ClientConnection implements SessionLink {
   readonly #host: ConnectionHost;
   readonly #decoder: PacketStreamDecoder | undefined;
   readonly #limiter: RateLimiter | undefined;
+  #session: Session;
+  /** A resumed session's replay starts after this push number, at the handshake-ack. */
+  #replayFrom: number | undefined;
   #out: Uint8Array[] = [];
   #outBytes = 0;
   readonly #onPacket = (p: Packet): void => this.#handlePacket(p);
@@ -87,7 +100,7 @@ export class ClientConnection implements SessionLink {
     this.#socket = socket;
     this.#host = host;
     this.#decoder = socket.framed ? undefined : new PacketStreamDecoder(host.options.maxPacketSize);
-    this.session = new Session(sessionId, host.options.serverId, socket.remoteAddress, this, host.onBind);
+    this.#session = new Session(sessionId, host.options.serverId, socket.remoteAddress, this, host.onBind);
     this.deadline = now + host.options.handshakeTimeoutMs;
     this.#limiter = host.options.rateLimit && new RateLimiter(host.options.rateLimit, now);
     this.lastReceived = now;
@@ -95,6 +108,21 @@ export class ClientConnection implements SessionLink {
 
   get open(): boolean {
     return this.state !== ConnState.Closed;
+  }
+
+  /** The session this connection serves: its own, or a resumed one it took over. */
+  get session(): Session {
+    return this.#session;
+  }
+
+  get remoteAddress(): string {
+    return this.#socket.remoteAddress;
+  }
+
+  /** Takes over a resumed session; it is attached, and pushes after `replayFrom` sent, at the ack. */
+  adopt(session: Session, replayFrom: number): void {
+    this.#session = session;
+    this.#replayFrom = replayFrom;
   }
 
   routeCode(route: string): number | undefined {
@@ -128,7 +156,7 @@ export class ClientConnection implements SessionLink {
     this.#outBytes += packet.length;
     if (this.#outBytes + this.#socket.pendingBytes > this.#host.options.sendQueueLimit) {
       this.#host.countError('ERR_SEND_QUEUE_FULL');
-      this.#terminate(CloseReason.sendQueueFull);
+      this.#terminate(CloseReason.sendQueueFull, true);
       return false;
     }
     return true;
@@ -151,17 +179,17 @@ export class ClientConnection implements SessionLink {
     this.close(reason);
   }
 
-  /** Closes after flushing what is queued. */
-  close(reason: string): void {
+  /** Closes after flushing what is queued; `parkable` when a resumable session should wait for its client. */
+  close(reason: string, parkable = false): void {
     if (this.state === ConnState.Closed) return;
     this.flush();
-    this.#finish(reason);
+    this.#finish(reason, parkable);
     this.#socket.end();
   }
 
   /** Called by the transport when the socket has closed, whoever closed it. */
   socketClosed(): void {
-    this.#finish(CloseReason.peerClosed);
+    this.#finish(CloseReason.peerClosed, true);
   }
 
   /** Sends a heartbeat (the sweeper calls this on its interval). */
@@ -172,20 +200,20 @@ export class ClientConnection implements SessionLink {
 
   /** Drops the connection at once, without flushing (shutdown after the grace period). */
   destroy(reason: string): void {
-    this.#terminate(reason);
+    this.#terminate(reason, false);
   }
 
-  #terminate(reason: string): void {
+  #terminate(reason: string, parkable: boolean): void {
     this.#out = [];
     this.#outBytes = 0;
-    this.#finish(reason);
+    this.#finish(reason, parkable);
     this.#socket.destroy();
   }
 
-  #finish(reason: string): void {
+  #finish(reason: string, parkable: boolean): void {
     if (this.state === ConnState.Closed) return;
     this.state = ConnState.Closed;
-    this.#host.connectionClosed(this, reason);
+    this.#host.connectionClosed(this, reason, parkable);
   }
 
   #protocolFailure(err: unknown): void {
@@ -193,7 +221,7 @@ export class ClientConnection implements SessionLink {
     this.#host.countError(code);
     this.#host.logger.debug({ session: this.session.id, err }, 'protocol violation, closing connection');
     if (err instanceof ProtocolError) this.kick(err.code);
-    else this.#terminate(code);
+    else this.#terminate(code, false);
   }
 
   #handlePacket(p: Packet): void {
@@ -216,33 +244,58 @@ export class ClientConnection implements SessionLink {
         this.#handleAck();
         return;
       case PacketType.Kick:
-        this.close(CloseReason.peerClosed);
+        this.close(CloseReason.peerClosed); // the client said goodbye: a resumable session ends too
         return;
     }
   }
 
   #handleHandshake(hs: HandshakeRequest): void {
     this.errorFlag = hs.sys.errorFlag === true;
+    const resume = this.#host.resume;
+    const ask = resume && hs.sys.resume !== undefined ? readResumeRequest(hs.sys.resume) : undefined;
+    if (ask === undefined || ask === true) {
+      this.#authenticate(hs.user, ask === true ? 'new' : undefined);
+      return;
+    }
+    // A token we hold gives the session back without authenticating again: the token is the credential.
+    this.state = ConnState.Authenticating;
+    const claimed = resume!.claim(this, ask);
+    if (claimed) {
+      this.#answerHandshake(undefined, claimed);
+      return;
+    }
+    resume!.restore(this, ask).then(
+      (restored) => {
+        if (this.state !== ConnState.Authenticating) return;
+        if (restored) this.#answerHandshake(undefined, restored);
+        else this.#authenticate(hs.user, 'expired');
+      },
+      (err: unknown) => this.#refuse(err),
+    );
+  }
+
+  /** Runs the authenticator (if any), then answers; `resume` says whether to make the session resumable. */
+  #authenticate(user: Record<string, unknown>, resume: ResumeMode | undefined): void {
     const authenticate = this.#host.options.authenticate;
     if (!authenticate) {
-      this.#answerHandshake(undefined);
+      this.#answerHandshake(undefined, resume);
       return;
     }
     this.state = ConnState.Authenticating;
     let result: ReturnType<typeof authenticate>;
     try {
-      result = authenticate(hs.user, this.session);
+      result = authenticate(user, this.session);
     } catch (err) {
       this.#refuse(err);
       return;
     }
     Promise.resolve(result).then(
-      (r) => (r ? this.#authenticated(r) : this.#refuse(undefined)),
+      (r) => (r ? this.#authenticated(r, resume) : this.#refuse(undefined)),
       (err: unknown) => this.#refuse(err),
     );
   }
 
-  #authenticated(r: AuthResult): void {
+  #authenticated(r: AuthResult, resume: ResumeMode | undefined): void {
     if (this.state !== ConnState.Authenticating) return;
     try {
       this.session.bind(r.uid);
@@ -250,7 +303,7 @@ export class ClientConnection implements SessionLink {
       this.#refuse(err);
       return;
     }
-    this.#answerHandshake(r.user);
+    this.#answerHandshake(r.user, resume);
   }
 
   #refuse(err: unknown): void {
@@ -261,15 +314,26 @@ export class ClientConnection implements SessionLink {
     this.close(CloseReason.authRefused);
   }
 
-  #answerHandshake(user: Record<string, unknown> | undefined): void {
+  /** Answers 200; with resume, `sys.resume` carries the token (see docs/protocol.md). */
+  #answerHandshake(user: Record<string, unknown> | undefined, resume: ResumeAnswer | ResumeMode | undefined): void {
     const { heartbeatSec, dictionary } = this.#host.options;
-    const answer = { code: HandshakeCode.Ok, sys: { heartbeat: heartbeatSec, dict: dictionary.toJSON() }, user: user ?? {} };
+    const sys: Record<string, unknown> = { heartbeat: heartbeatSec, dict: dictionary.toJSON() };
+    if (resume !== undefined) sys.resume = typeof resume === 'string' ? this.#host.resume!.enable(this, resume === 'expired') : resume;
+    const answer = { code: HandshakeCode.Ok, sys, user: user ?? {} };
     this.state = ConnState.AwaitAck;
     this.send(encodePacket(PacketType.Handshake, encodeHandshake(answer)));
   }
 
   #handleAck(): void {
     this.state = ConnState.Open;
+    const from = this.#replayFrom;
+    if (from !== undefined) {
+      this.#replayFrom = undefined;
+      if (!this.#host.resume!.attach(this, from)) {
+        this.#terminate(CloseReason.resumeFailed, false);
+        return;
+      }
+    }
     const { requireAuth, authTimeoutMs } = this.#host.options;
     this.deadline = requireAuth && this.session.uid === undefined ? Date.now() + authTimeoutMs : 0;
   }
@@ -324,8 +388,11 @@ export class ClientConnection implements SessionLink {
       return;
     }
     this.#host.countError('ERR_HANDSHAKE_TIMEOUT');
-    this.#terminate(CloseReason.handshakeTimeout);
+    this.#terminate(CloseReason.handshakeTimeout, false);
   }
 }
 
 const HEARTBEAT_PACKET = encodePacket(PacketType.Heartbeat);
+
+/** How a handshake asking for resume ends when no session is handed back: a new one, or `expired`. */
+type ResumeMode = 'new' | 'expired';

@@ -7,6 +7,8 @@ import type { ClientSocket } from './client-socket.js';
 import type { Dispatcher } from './dispatcher.js';
 import { Group } from './group.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
+import { ResumeManager, type ResumeHost } from './resume-manager.js';
+import type { ResumeStore } from './resume-store.js';
 import type { Session } from './session.js';
 import { Sweeper, sweepPeriod } from './sweeper.js';
 import { TcpAcceptor } from './tcp-acceptor.js';
@@ -17,6 +19,8 @@ import { WsAcceptor } from './ws-acceptor.js';
 export interface GatewayStats {
   connections: number;
   connectionsTotal: number;
+  /** Resumable sessions waiting for their client to come back (not counted in `connections`). */
+  parked: number;
   /** Errors by code: protocol violations, timeouts, send-queue overflows. */
   errors: Record<string, number>;
 }
@@ -31,6 +35,8 @@ export interface GatewayAddresses {
 export interface GatewayHooks {
   sessionBound?(session: Session, uid: string): void;
   sessionClosed?(session: Session, reason: string): void;
+  /** Where resumable sessions are kept for other gateways to restore (with the `resume` option). */
+  resumeStore?: ResumeStore;
 }
 
 /** Reason given to a user's older session when the same user logs in again. */
@@ -45,9 +51,10 @@ export function defaultLogger(name: string): Logger {
  * The frontend: accepts WebSocket and TCP clients, runs their handshakes, heartbeats and deadlines,
  * keeps their sessions, and hands each request to a {@link Dispatcher}.
  */
-export class Gateway implements ConnectionHost, AcceptHost {
+export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
   readonly options: ResolvedGatewayOptions;
   readonly dispatcher: Dispatcher;
+  readonly resume: ResumeManager | undefined;
   readonly flusher = new WriteFlusher();
   readonly logger: Logger;
   readonly #connections = new Set<ClientConnection>();
@@ -71,7 +78,10 @@ export class Gateway implements ConnectionHost, AcceptHost {
     this.dispatcher = dispatcher;
     this.logger = options.logger ?? defaultLogger(`gateway-${this.options.serverId}`);
     const o = this.options;
-    this.#sweeper = new Sweeper(this.#connections, o.heartbeatSec, sweepPeriod(o.heartbeatSec, o.handshakeTimeoutMs, o.authTimeoutMs));
+    this.resume = o.resume && new ResumeManager(o.resume, this, hooks.resumeStore);
+    const deadlines = [o.handshakeTimeoutMs, o.authTimeoutMs, ...(o.resume ? [o.resume.graceMs] : [])];
+    const alsoRun = this.resume && ((now: number): void => this.resume!.sweep(now));
+    this.#sweeper = new Sweeper(this.#connections, o.heartbeatSec, sweepPeriod(o.heartbeatSec, ...deadlines), alsoRun);
     this.#addressLimits = new AddressLimits(o.maxConnectionsPerAddress, o.allowAddress, this.logger);
     // One WebSocket message may carry a few packets, each of which is still held to maxPacketSize.
     const maxMessage = 4 * (o.maxPacketSize + PACKET_HEADER_SIZE);
@@ -96,7 +106,8 @@ export class Gateway implements ConnectionHost, AcceptHost {
   }
 
   get stats(): GatewayStats {
-    return { connections: this.#connections.size, connectionsTotal: this.#total, errors: { ...this.#errors } };
+    const parked = this.resume?.parkedCount ?? 0;
+    return { connections: this.#connections.size, connectionsTotal: this.#total, parked, errors: { ...this.#errors } };
   }
 
   /** Every session this gateway holds now. */
@@ -178,16 +189,30 @@ export class Gateway implements ConnectionHost, AcceptHost {
     this.#hooks.sessionBound?.(session, uid);
   };
 
-  connectionClosed(conn: ClientConnection, reason: string): void {
+  connectionClosed(conn: ClientConnection, reason: string, parkable: boolean): void {
     this.#connections.delete(conn);
-    this.#addressLimits.remove(conn.session.remoteAddress);
+    this.#addressLimits.remove(conn.remoteAddress);
     this.options.observer?.connectionClosed();
     const s = conn.session;
+    if (!s.linkedTo(conn)) this.resume?.released(conn, s, reason); // claimed for resume, never attached
+    else if (!(parkable && this.resume?.park(s))) this.endSession(s, reason);
+    if (this.#connections.size === 0) for (const w of this.#closeWaiters) w();
+  }
+
+  /** Ends a session for good: out of the indexes, close hooks run, the cluster told. */
+  endSession(s: Session, reason: string): void {
+    if (s.closed) return;
     this.#sessions.delete(s.id);
     if (s.uid !== undefined && this.#byUid.get(s.uid) === s) this.#byUid.delete(s.uid);
+    this.resume?.ended(s);
     s.markClosed(reason, (err) => this.logger.error({ err, session: s.id }, 'session close hook failed'));
     this.#hooks.sessionClosed?.(s, reason);
-    if (this.#connections.size === 0) for (const w of this.#closeWaiters) w();
+  }
+
+  /** Forgets a connection's unused fresh session when it takes over a resumed one. */
+  discardSession(s: Session): void {
+    this.#sessions.delete(s.id);
+    s.markClosed(CloseReason.resumedElsewhere, () => {});
   }
 
   countError(code: string): void {
@@ -204,6 +229,7 @@ export class Gateway implements ConnectionHost, AcceptHost {
     this.#accepting = false;
     this.#sweeper.stop();
     const closing = Promise.all(this.#acceptors.map((a) => a.close()));
+    this.resume?.closeAll(reason);
     for (const conn of [...this.#connections]) conn.kick(reason);
     await this.#allClosed(graceMs);
     for (const conn of [...this.#connections]) conn.destroy(reason);

@@ -57,11 +57,16 @@ export class Group implements SessionGroup {
     if (this.#members.has(session.id)) return true;
     this.#members.set(session.id, session);
     session.onClose(this.#onMemberClosed);
+    session.noteGroup(this.name, true);
     return true;
   }
 
   remove(session: ClientSession): void {
-    if (this.#members.delete(session.id)) session.offClose(this.#onMemberClosed);
+    const member = this.#members.get(session.id);
+    if (!member) return;
+    this.#members.delete(session.id);
+    member.offClose(this.#onMemberClosed);
+    member.noteGroup(this.name, false);
   }
 
   has(session: ClientSession): boolean {
@@ -88,7 +93,10 @@ export class Group implements SessionGroup {
   }
 
   clear(): void {
-    for (const s of this.#members.values()) s.offClose(this.#onMemberClosed);
+    for (const s of this.#members.values()) {
+      s.offClose(this.#onMemberClosed);
+      s.noteGroup(this.name, false);
+    }
     this.#members.clear();
   }
 }

@@ -59,6 +59,25 @@ export interface RateLimitOptions {
 /** {@link RateLimitOptions} after defaults. */
 export type ResolvedRateLimit = Required<RateLimitOptions>;
 
+/**
+ * Resumable sessions: a client that asks for it (`sys.resume` in its handshake) gets a token; if
+ * its connection drops, the session waits `graceMs` for it to come back with the token, and the
+ * pushes sent meanwhile are replayed. See docs/gateway.md, "Resumable sessions".
+ */
+export interface ResumeOptions {
+  /** How long a dropped session waits for its client, in ms. Default 30000. */
+  graceMs?: number;
+  /** Pushes kept per session for replay; a client that missed more must resync. Default 256. */
+  replayLimit?: number;
+  /** Bytes of pushes kept per session for replay (older ones go first). Default 1 MiB. */
+  replayBytes?: number;
+  /** Sessions waiting for their client at once; past it the longest-waiting one closes (`resume evicted`). Default maxConnections. */
+  maxParked?: number;
+}
+
+/** {@link ResumeOptions} after defaults. */
+export type ResolvedResume = Required<ResumeOptions>;
+
 /** Everything a gateway can be told; each field has a default except where noted. */
 export interface GatewayOptions {
   /** This server's id; session ids are `<serverId>-<counter>`, unique across the cluster. Required. */
@@ -81,6 +100,8 @@ export interface GatewayOptions {
   allowAddress?: (address: string) => boolean;
   /** Per-connection limit on data packets; see {@link RateLimitOptions}. Default: none. */
   rateLimit?: RateLimitOptions;
+  /** Resumable sessions for clients that ask; see {@link ResumeOptions}. Default: off. */
+  resume?: ResumeOptions;
   /** Bytes queued for one client before it is disconnected as too slow. Default 1 MiB. */
   sendQueueLimit?: number;
   /** Route codes sent in the handshake. Default: empty. */
@@ -116,8 +137,8 @@ export interface GatewayObserver {
 
 /** Options after defaults and validation. */
 type OptionalKeys = 'ws' | 'tcp' | 'authenticate' | 'observer' | 'allowAddress';
-export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, OptionalKeys | 'logger' | 'rateLimit'>> &
-  Pick<GatewayOptions, OptionalKeys> & { rateLimit: ResolvedRateLimit | undefined };
+export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, OptionalKeys | 'logger' | 'rateLimit' | 'resume'>> &
+  Pick<GatewayOptions, OptionalKeys> & { rateLimit: ResolvedRateLimit | undefined; resume: ResolvedResume | undefined };
 
 function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -159,6 +180,17 @@ function resolveRateLimit(r: RateLimitOptions | undefined): ResolvedRateLimit | 
   return { messagesPerSec: rate, burst, policy };
 }
 
+function resolveResume(r: ResumeOptions | undefined, maxConnections: number): ResolvedResume | undefined {
+  if (r === undefined) return undefined;
+  if (typeof r !== 'object' || r === null) throw new ConfigError('gateway option resume must be an object');
+  return {
+    graceMs: checkInt('resume.graceMs', r.graceMs ?? 30_000, 1, 24 * 3600_000),
+    replayLimit: checkInt('resume.replayLimit', r.replayLimit ?? 256, 1, 1_000_000),
+    replayBytes: checkInt('resume.replayBytes', r.replayBytes ?? 1024 * 1024, 1),
+    maxParked: checkInt('resume.maxParked', r.maxParked ?? maxConnections, 1),
+  };
+}
+
 /** Fills defaults and rejects impossible values with a ConfigError naming the option. */
 export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions {
   if (typeof o.serverId !== 'string' || o.serverId === '' || o.serverId.includes('-')) {
@@ -181,6 +213,7 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     maxConnectionsPerAddress: checkInt('maxConnectionsPerAddress', o.maxConnectionsPerAddress ?? maxConnections, 1),
     allowAddress: o.allowAddress,
     rateLimit: resolveRateLimit(o.rateLimit),
+    resume: resolveResume(o.resume, maxConnections),
     sendQueueLimit: checkInt('sendQueueLimit', o.sendQueueLimit ?? 1024 * 1024, 1024),
     dictionary: o.dictionary ?? new RouteDictionary(),
     authenticate: o.authenticate,

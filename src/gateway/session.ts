@@ -1,5 +1,6 @@
 import { RpcError } from '../rpc/errors.js';
 import { encodeJsonBody, encodeMessagePacket, MessageType } from '../wire/index.js';
+import type { ResumeState } from './resume-state.js';
 
 /** What a session needs from the connection beneath it. */
 export interface SessionLink {
@@ -67,21 +68,48 @@ export class Session implements ClientSession, ReplySink {
   readonly id: string;
   /** Id of the gateway holding the connection. */
   readonly frontendId: string;
-  readonly remoteAddress: string;
+  #remoteAddress: string;
   #uid: string | undefined;
   #data = new Map<string, unknown>();
   #closeHooks: SessionCloseHook[] = [];
   #closed = false;
   #version = 0;
-  readonly #link: SessionLink;
+  #link: SessionLink;
+  #resume: ResumeState | undefined;
   readonly #onBind: BindHook;
 
   constructor(id: string, frontendId: string, remoteAddress: string, link: SessionLink, onBind: BindHook) {
     this.id = id;
     this.frontendId = frontendId;
-    this.remoteAddress = remoteAddress;
+    this.#remoteAddress = remoteAddress;
     this.#link = link;
     this.#onBind = onBind;
+  }
+
+  /** Address of the client's current (or last) connection. */
+  get remoteAddress(): string {
+    return this.#remoteAddress;
+  }
+
+  /** Resume token, pushes kept for replay and groups, when the client negotiated resume. */
+  get resume(): ResumeState | undefined {
+    return this.#resume;
+  }
+
+  /** Makes the session resumable (gateway use: the client asked for it in its handshake). */
+  enableResume(state: ResumeState): void {
+    this.#resume = state;
+  }
+
+  /** Whether `link` is what the session sends through now. */
+  linkedTo(link: SessionLink): boolean {
+    return this.#link === link;
+  }
+
+  /** Moves the session onto another link: a new connection on resume, or a parked stand-in (gateway use). */
+  attach(link: SessionLink, remoteAddress = this.#remoteAddress): void {
+    this.#link = link;
+    this.#remoteAddress = remoteAddress;
   }
 
   /** The bound user id, once authenticated. */
@@ -102,7 +130,7 @@ export class Session implements ClientSession, ReplySink {
   bind(uid: string): void {
     if (typeof uid !== 'string' || uid === '') throw new RpcError('bad_payload', 'uid must be a non-empty string');
     if (this.#uid === uid) return;
-    this.#version++;
+    this.#changed();
     this.#setUid(uid);
   }
 
@@ -112,17 +140,32 @@ export class Session implements ClientSession, ReplySink {
     this.#onBind(this, uid, previous);
   }
 
+  /** A new version of uid or data; a resumable session also tells the shared store. */
+  #changed(): void {
+    this.#version++;
+    this.#resume?.changed();
+  }
+
+  /** Records joining or leaving a group, for the resumable state (gateway use: called by Group). */
+  noteGroup(name: string, member: boolean): void {
+    const r = this.#resume;
+    if (!r || r.groups.has(name) === member) return;
+    if (member) r.groups.add(name);
+    else r.groups.delete(name);
+    r.changed();
+  }
+
   get<T = unknown>(key: string): T | undefined {
     return this.#data.get(key) as T | undefined;
   }
 
   set(key: string, value: unknown): void {
     this.#data.set(key, value);
-    this.#version++;
+    this.#changed();
   }
 
   delete(key: string): void {
-    if (this.#data.delete(key)) this.#version++;
+    if (this.#data.delete(key)) this.#changed();
   }
 
   /**
@@ -136,7 +179,7 @@ export class Session implements ClientSession, ReplySink {
         else this.#data.set(k, v);
       }
     }
-    this.#version++;
+    this.#changed();
     if (typeof update.uid === 'string' && update.uid !== '' && update.uid !== this.#uid) this.#setUid(update.uid);
   }
 
@@ -154,12 +197,20 @@ export class Session implements ClientSession, ReplySink {
   pushBytes(route: string, body: Uint8Array): boolean {
     const routeCode = this.#link.routeCode(route);
     this.#link.countPush(route);
-    return this.#link.send(encodeMessagePacket({ type: MessageType.Push, route, routeCode, body }));
+    return this.sendPacket(encodeMessagePacket({ type: MessageType.Push, route, routeCode, body }));
   }
 
-  /** Sends an already-encoded packet (a group encodes a broadcast once for all members). */
+  /**
+   * Sends an encoded push packet (a group encodes a broadcast once for all members). Hot path: a
+   * session without resume pays one branch. A resumable one numbers and keeps the push first, so
+   * it is true even while the client is away: the push waits for it in the replay buffer.
+   */
   sendPacket(packet: Uint8Array): boolean {
-    return this.#link.send(packet);
+    const r = this.#resume;
+    if (r === undefined) return this.#link.send(packet);
+    r.replay.add(packet);
+    this.#link.send(packet);
+    return !this.#closed;
   }
 
   /** Answers request `id` with an encoded body. */

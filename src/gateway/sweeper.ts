@@ -9,11 +9,16 @@ export class Sweeper {
   #timer: NodeJS.Timeout | undefined;
   readonly #connections: ReadonlySet<ClientConnection>;
   readonly #heartbeatMs: number;
+  readonly #alsoRun: ((now: number) => void) | undefined;
 
-  /** @param heartbeatSec heartbeat interval in seconds (0 = off). @param tickMs sweep period in ms. */
-  constructor(connections: ReadonlySet<ClientConnection>, heartbeatSec: number, readonly tickMs: number) {
+  /**
+   * @param heartbeatSec heartbeat interval in seconds (0 = off). @param tickMs sweep period in ms.
+   * @param alsoRun more work on the same tick (parked resumable sessions).
+   */
+  constructor(connections: ReadonlySet<ClientConnection>, heartbeatSec: number, readonly tickMs: number, alsoRun?: (now: number) => void) {
     this.#connections = connections;
     this.#heartbeatMs = heartbeatSec * 1000;
+    this.#alsoRun = alsoRun;
   }
 
   start(): void {
@@ -28,6 +33,7 @@ export class Sweeper {
 
   /** Expires deadlines, drops peers silent for two heartbeat intervals, sends due heartbeats. */
   sweep(now: number): void {
+    this.#alsoRun?.(now);
     const hb = this.#heartbeatMs;
     for (const conn of this.#connections) {
       if (conn.deadline !== 0 && now >= conn.deadline) {
@@ -35,7 +41,7 @@ export class Sweeper {
         continue;
       }
       if (hb === 0 || conn.state !== ConnState.Open) continue;
-      if (now - conn.lastReceived > 2 * hb) conn.close(CloseReason.heartbeatTimeout);
+      if (now - conn.lastReceived > 2 * hb) conn.close(CloseReason.heartbeatTimeout, true);
       else if (now - conn.lastHeartbeatSent >= hb) conn.sendHeartbeat(now);
     }
   }

@@ -1,0 +1,62 @@
+/**
+ * What another gateway needs to take over a resumable session whose gateway died: who the user
+ * is, the session's data and the groups it was in. Pushes are not in it (they stay with the dead
+ * gateway), so a session restored from it is always told to resync.
+ */
+export interface ResumableState {
+  readonly uid?: string;
+  readonly data: Record<string, unknown>;
+  readonly groups: readonly string[];
+}
+
+/**
+ * A store shared by the gateways of a cluster (the session registry) where each resumable session
+ * is kept under its resume token while it lives, so any gateway can restore it from the token.
+ * Calls may fail (the store is away); the gateway logs that and carries on.
+ */
+export interface ResumeStore {
+  /** Writes (or overwrites) the state kept under `token`, expiring after `ttlMs`. */
+  save(token: string, state: ResumableState, ttlMs: number): Promise<void>;
+  /** Pushes the expiry of these tokens to `ttlMs` from now (sessions that live on unchanged). */
+  refresh(tokens: readonly string[], ttlMs: number): Promise<void>;
+  /** Forgets `token` (its session ended, or it was given a new token). */
+  drop(token: string): Promise<void>;
+  /** Removes and returns the state under `token`, atomically: of two gateways asking, one gets it. */
+  take(token: string): Promise<ResumableState | undefined>;
+}
+
+/** What a client sends in `sys.resume` to get its session back. */
+export interface ResumeRequest {
+  readonly token: string;
+  /** Number of the last push the client processed; -1 when it sent none that makes sense (forces a resync). */
+  readonly lastSeq: number;
+}
+
+/**
+ * The handshake answer's `sys.resume`. `seq` is the number of the last push before the first one
+ * this connection delivers: the client sets its push counter to it. `ok` is absent on a session
+ * that was just made resumable at the client's request (`sys.resume: true`).
+ */
+export interface ResumeAnswer {
+  token: string;
+  sessionId: string;
+  seq: number;
+  ok?: boolean;
+  reason?: 'resync' | 'expired';
+}
+
+/** Longest token accepted from a client; ours are 22 characters. */
+const MAX_TOKEN_LENGTH = 64;
+
+/**
+ * Reads a client's `sys.resume`: `true` asks for a resumable session, an object asks to resume.
+ * Anything else that is present is read as a resume with an unknown token, so the client gets a
+ * fresh resumable session and `expired` rather than a refused handshake.
+ */
+export function readResumeRequest(value: unknown): true | ResumeRequest {
+  if (value === true) return true;
+  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const token = typeof o.token === 'string' && o.token.length <= MAX_TOKEN_LENGTH ? o.token : '';
+  const lastSeq = Number.isSafeInteger(o.lastSeq) && (o.lastSeq as number) >= 0 ? (o.lastSeq as number) : -1;
+  return { token, lastSeq };
+}
