@@ -6,9 +6,9 @@ import { Client } from './client.js';
 import type { ConnectOptions } from './client-options.js';
 import { openBrowserWebSocket } from './ws-browser-socket.js';
 
-/** Connects to `url` (ws:// or wss://) with the global WebSocket and completes the handshake. */
-export async function connect(url: string, options: ConnectOptions = {}): Promise<Client> {
-  return Client.connect(url, options.socket ?? openBrowserWebSocket, options);
+/** Connects to `url` (ws:// or wss://; or several, tried in turn) with the global WebSocket and completes the handshake. */
+export async function connect(url: string | readonly string[], options: ConnectOptions = {}): Promise<Client> {
+  return Client.connect(url, () => openBrowserWebSocket, options);
 }
 
 export { Client, type ClientEvents, type PushListener, type RequestOptions } from './client.js';

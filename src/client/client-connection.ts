@@ -4,12 +4,15 @@ import { parseJsonBody } from '../wire/json-body.js';
 import { decodeMessage, MessageType, type Message } from '../wire/message.js';
 import { encodePacket, PacketType, type Packet } from '../wire/packet.js';
 import { encodeClientHandshake, readHandshakeAnswer, type HandshakeResult } from './client-handshake.js';
+import type { ResumeAsk } from './client-resume.js';
 import type { ClientSocket, OpenSocket } from './client-socket.js';
 import { Heartbeat } from './heartbeat.js';
 import { createPacketReader, type PacketReader } from './packet-reader.js';
 
 /** What a connection tells its client once the handshake is done. Implementations must not throw. */
 export interface ConnectionSink {
+  /** The handshake answer arrived; called before any packet after it is handled. */
+  onHandshake?(result: HandshakeResult): void;
   /** A response or a push arrived. */
   onMessage(msg: Message): void;
   /** The server kicked this client; `onLost` follows at once. */
@@ -21,6 +24,8 @@ export interface ConnectionSink {
 /** What one connection attempt needs. */
 export interface ConnectionOptions {
   user: Record<string, unknown>;
+  /** `sys.resume` to send: ask for a resumable session, or resume one. Default: none. */
+  resume?: ResumeAsk;
   handshakeTimeoutMs: number;
   maxPacketSize: number;
   /** Abandons the attempt (the client was closed while connecting). */
@@ -141,7 +146,7 @@ export class ClientConnection {
     }
     this.#state = State.Handshaking;
     this.#reader = createPacketReader(socket.framing, this.#options.maxPacketSize);
-    socket.send(encodePacket(PacketType.Handshake, encodeClientHandshake(this.#options.user)));
+    socket.send(encodePacket(PacketType.Handshake, encodeClientHandshake(this.#options.user, this.#options.resume)));
     const early = this.#early!;
     this.#early = undefined;
     for (const bytes of early) this.#onData(bytes);
@@ -188,6 +193,7 @@ export class ClientConnection {
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#handshake = result;
     this.#state = State.Open;
+    this.#sink.onHandshake?.(result);
     this.#socket!.send(encodePacket(PacketType.HandshakeAck));
     if (result.heartbeatMs > 0) {
       const silence = new RpcError('unavailable', `server silent for ${2 * result.heartbeatMs} ms`);

@@ -1,6 +1,7 @@
 import { RpcError } from '../rpc/errors.js';
 import { encodeHandshake, HandshakeCode, parseHandshakeResponse } from '../wire/handshake.js';
 import { RouteDictionary } from '../wire/route-dictionary.js';
+import { readResumeOffer, type ResumeAsk, type ResumeOffer } from './client-resume.js';
 
 /** Client name and protocol version sent in `sys`; servers may refuse old versions with 501. */
 export const CLIENT_TYPE = 'switchyard-js';
@@ -13,11 +14,15 @@ export interface HandshakeResult {
   dict: RouteDictionary;
   /** The answer's `user` part, for the application. */
   user: Record<string, unknown>;
+  /** The answer's `sys.resume`, when the server offers resumable sessions. */
+  resume: ResumeOffer | undefined;
 }
 
-/** The handshake body: asks for error-flagged responses so errors are told apart from data. */
-export function encodeClientHandshake(user: Record<string, unknown>): Uint8Array {
-  return encodeHandshake({ sys: { type: CLIENT_TYPE, version: CLIENT_VERSION, errorFlag: true }, user });
+/** The handshake body: asks for error-flagged responses so errors are told apart from data, and for resume when given. */
+export function encodeClientHandshake(user: Record<string, unknown>, resume?: ResumeAsk): Uint8Array {
+  const sys: Record<string, unknown> = { type: CLIENT_TYPE, version: CLIENT_VERSION, errorFlag: true };
+  if (resume !== undefined) sys.resume = resume;
+  return encodeHandshake({ sys, user });
 }
 
 function answerMessage(answer: Record<string, unknown>): string | undefined {
@@ -53,5 +58,6 @@ export function readHandshakeAnswer(body: Uint8Array): HandshakeResult {
     heartbeatMs: Math.min(Math.round(seconds * 1000), 2 ** 30 - 1),
     dict: RouteDictionary.fromJSON(sys.dict),
     user: isRecord(answer.user) ? answer.user : {},
+    resume: readResumeOffer(sys.resume),
   };
 }

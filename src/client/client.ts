@@ -1,42 +1,25 @@
 import type { CallContext, Invoker, OperationEntry } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
+import { encodeJsonBody } from '../wire/json-body.js';
 import { encodeMessagePacket, MessageType, type Message } from '../wire/message.js';
+import { encodePacket, PacketType } from '../wire/packet.js';
 import { attachCallSite, CallSite } from '../rpc/call-site.js';
 import { backoffDelay } from './backoff.js';
 import { decodeJson, encodeJson, responseBody } from './client-bodies.js';
-import { ClientConnection, type ConnectionSink } from './client-connection.js';
+import type { ClientConnection, ConnectionSink } from './client-connection.js';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './client-options.js';
+import { ResumeTracker, type ResumeOutcome } from './client-resume.js';
+import { ClientTargets } from './client-targets.js';
 import type { OpenSocket } from './client-socket.js';
 import { PendingRequests } from './pending-requests.js';
 import { operationsOf, ServedOperations, type ServedOperation } from './served-operations.js';
 import { TypedEmitter } from './typed-emitter.js';
+import { EVENT_NAMES, type ClientEvents, type PushListener, type RequestOptions } from './client-events.js';
 
-/** Receives the JSON-decoded body of a push on the route it listens to. */
-export type PushListener<T = unknown> = (body: T, route: string) => void;
+export type { ClientEvents, PushListener, RequestOptions } from './client-events.js';
 
-/** Client events and their listeners. */
-export interface ClientEvents {
-  /** The server kicked this client, with the reason it gave ('' if none); `close` follows. */
-  kick: (reason: string) => void;
-  /** The client is closed for good: by `close()` (no error), by a kick, or after reconnecting failed. */
-  close: (error: RpcError | undefined) => void;
-  /** The connection was lost and reconnecting begins (only with the `reconnect` option). */
-  disconnect: (error: RpcError) => void;
-  /** Reconnected and handshaken again; `attempt` counts from 1. */
-  reconnect: (attempt: number) => void;
-  /** A failure no call reports: bad input, server silence, a one-way send or served operation that failed. */
-  error: (error: RpcError) => void;
-}
-
-const EVENT_NAMES: ReadonlySet<string> = new Set<keyof ClientEvents>(['kick', 'close', 'disconnect', 'reconnect', 'error']);
-
-/** Per-request options. */
-export interface RequestOptions {
-  /** Deadline in milliseconds; defaults to the client's `timeoutMs`. Fails with `deadline_exceeded`. */
-  timeoutMs?: number;
-  /** Aborts the request; it then fails with `cancelled`. */
-  signal?: AbortSignal;
-}
+/** Sent on `close()` by a client with a resumable session, so the server ends it instead of waiting. */
+const GOODBYE_PACKET = encodePacket(PacketType.Kick, encodeJsonBody({ reason: 'client closed' }));
 
 const enum State {
   Open,
@@ -49,8 +32,6 @@ const enum State {
  * heartbeats and optional reconnects, over any {@link OpenSocket} transport. Create with `connect()`.
  */
 export class Client implements AsyncDisposable {
-  /** The URL given to `connect()`. */
-  readonly url: string;
   #state = State.Open;
   #conn: ClientConnection | undefined;
   #kicked = false;
@@ -63,24 +44,52 @@ export class Client implements AsyncDisposable {
   readonly #events = new TypedEmitter<ClientEvents>((err, event) => this.#listenerFailed(err, event));
   readonly #pushes = new TypedEmitter<Record<string, PushListener>>((err, route) => this.#listenerFailed(err, route));
   readonly #options: ResolvedOptions;
-  readonly #openSocket: OpenSocket;
+  readonly #targets: ClientTargets;
+  readonly #resume = new ResumeTracker();
+  /** How the last handshake went for the session. */
+  #outcome: ResumeOutcome = 'fresh';
   readonly #sink: ConnectionSink = {
+    onHandshake: (hs) => (this.#outcome = this.#resume.accept(hs.resume)),
     onMessage: (msg) => this.#onMessage(msg),
     onKick: (reason) => this.#onKick(reason),
     onLost: (error, fault) => this.#onLost(error, fault),
   };
 
-  private constructor(url: string, openSocket: OpenSocket, options: ResolvedOptions) {
-    this.url = url;
-    this.#openSocket = openSocket;
+  private constructor(targets: ClientTargets, options: ResolvedOptions) {
+    this.#targets = targets;
     this.#options = options;
   }
 
-  /** Connects and handshakes; rejects with an RpcError (`unavailable`, `unauthenticated`, ...). */
-  static async connect(url: string, openSocket: OpenSocket, options: ConnectOptions = {}): Promise<Client> {
-    const client = new Client(url, options.socket ?? openSocket, resolveOptions(options));
-    client.#conn = await client.#open();
-    return client;
+  /**
+   * Connects and handshakes, trying the URLs in order until one answers; rejects with the last
+   * failure, an RpcError (`unavailable`, `unauthenticated`, ...). `openerFor` picks each URL's transport.
+   */
+  static async connect(urls: string | readonly string[], openerFor: (url: string) => OpenSocket, options: ConnectOptions = {}): Promise<Client> {
+    const client = new Client(new ClientTargets(urls, openerFor, options.socket), resolveOptions(options));
+    for (let i = 0; ; i++) {
+      try {
+        client.#conn = await client.#open(i);
+        return client;
+      } catch (err) {
+        const e = RpcError.from(err);
+        if (i === client.#targets.size - 1 || e.code === 'unauthenticated' || e.code === 'cancelled') throw e;
+      }
+    }
+  }
+
+  /** The URLs given to `connect()`, tried in turn. */
+  get urls(): readonly string[] {
+    return this.#targets.urls;
+  }
+
+  /** The URL of the server connected to now (or last). */
+  get url(): string {
+    return this.#targets.urls[this.#targets.current]!;
+  }
+
+  /** The server's id of this client's session, when the server offers resume (it stays the same across a resume). */
+  get sessionId(): string | undefined {
+    return this.#resume.sessionId;
   }
 
   /** The `user` part of the server's handshake answer (refreshed on each reconnect). */
@@ -162,13 +171,19 @@ export class Client implements AsyncDisposable {
     this.#wake?.();
     this.#pending.rejectAll(cancelled);
     if (!wasClosed) this.#events.emit('close', undefined);
+    if (this.#resume.active) this.#conn?.send(GOODBYE_PACKET); // else the server would keep the session for a return
     await this.#conn?.close(cancelled);
   }
 
-  #open(): Promise<ClientConnection> {
-    const { user, handshakeTimeoutMs, maxPacketSize } = this.#options;
-    const options = { user, handshakeTimeoutMs, maxPacketSize, signal: this.#lifetime.signal };
-    return ClientConnection.open(this.url, this.#openSocket, options, this.#sink);
+  /**
+   * Opens the target at `index` (modulo the list). With `reconnect` on, the handshake asks for a
+   * resumable session, or to resume the one we have.
+   */
+  #open(index: number): Promise<ClientConnection> {
+    const { user, handshakeTimeoutMs, maxPacketSize, reconnect } = this.#options;
+    const resume = reconnect ? this.#resume.ask() : undefined;
+    const options = { user, resume, handshakeTimeoutMs, maxPacketSize, signal: this.#lifetime.signal };
+    return this.#targets.open(index, options, this.#sink);
   }
 
   #call(route: string, body: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
@@ -213,6 +228,7 @@ export class Client implements AsyncDisposable {
       this.#pending.resolve(msg.id, msg); // false: a late answer to a request that already ended
       return;
     }
+    this.#resume.seq++; // every push counts, listened to or not: the server numbers them all
     if (msg.compressed) {
       this.#events.emit('error', new RpcError('bad_payload', `compressed push on ${msg.route}, but compression was not negotiated`));
       return;
@@ -265,16 +281,21 @@ export class Client implements AsyncDisposable {
     void this.#reconnect(error);
   }
 
-  /** Retries with backoff until connected, closed, refused, or out of attempts. */
+  /**
+   * Retries with backoff until connected, closed, refused, or out of attempts. The first attempt
+   * goes to the server connected to last (where the session waits), each next one to the next URL.
+   */
   async #reconnect(lastError: RpcError): Promise<void> {
     const policy = this.#options.reconnect!;
+    const first = this.#targets.current;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       await this.#sleep(backoffDelay(attempt, policy));
       if (this.#state !== State.Reconnecting) return;
       try {
-        this.#conn = await this.#open();
+        this.#conn = await this.#open(first + attempt - 1);
         this.#state = State.Open;
         this.#events.emit('reconnect', attempt);
+        this.#reportResume();
         return;
       } catch (err) {
         if (this.#state !== State.Reconnecting) return;
@@ -283,6 +304,13 @@ export class Client implements AsyncDisposable {
       }
     }
     if (this.#state === State.Reconnecting) this.#finish(lastError);
+  }
+
+  /** Tells listeners how the session fared over the reconnect (nothing when resume was never offered). */
+  #reportResume(): void {
+    const outcome = this.#outcome;
+    if (outcome === 'resumed') this.#events.emit('resume', this.#resume.sessionId!);
+    else if (outcome !== 'fresh') this.#events.emit('resync', outcome);
   }
 
   /** Waits `ms`, or less when the client is closed meanwhile. */

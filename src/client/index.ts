@@ -19,9 +19,13 @@ export function socketForUrl(url: string, tls?: ClientTlsOptions): OpenSocket {
   throw new ConfigError(`unsupported URL scheme in ${url} (expected ws://, wss://, tcp:// or tls://)`);
 }
 
-/** Connects to `url` (ws://, wss://, tcp://host:port or tls://host:port) and completes the handshake. */
-export async function connect(url: string, options: ConnectOptions = {}): Promise<Client> {
-  return Client.connect(url, options.socket ?? socketForUrl(url, options.tls), options);
+/**
+ * Connects to `url` (ws://, wss://, tcp://host:port or tls://host:port) and completes the
+ * handshake. Given several URLs (gateways of one cluster), it tries them in order, and reconnects
+ * go round them.
+ */
+export async function connect(url: string | readonly string[], options: ConnectOptions = {}): Promise<Client> {
+  return Client.connect(url, (u) => socketForUrl(u, options.tls), options);
 }
 
 export { Client, type ClientEvents, type PushListener, type RequestOptions } from './client.js';

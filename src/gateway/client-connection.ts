@@ -3,28 +3,24 @@ import { RpcError } from '../rpc/errors.js';
 import {
   decodeFramePackets,
   decodeMessage,
-  encodeHandshake,
   encodeJsonBody,
   encodePacket,
-  HandshakeCode,
   MessageType,
   PacketStreamDecoder,
   PacketType,
   parseHandshake,
   ProtocolError,
   SwitchyardError,
-  type HandshakeRequest,
   type Packet,
 } from '../wire/index.js';
-import type { AuthResult } from './auth.js';
 import { inflateBody } from './body-compression.js';
 import type { ClientSocket } from './client-socket.js';
 import { isReservedRoute, routeNotFound } from './client-routes.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
+import { handleHandshake } from './handshake-flow.js';
 import type { ResumeManager } from './resume-manager.js';
-import { readResumeRequest, type ResumeAnswer } from './resume-store.js';
 import { Session, type BindHook, type SessionLink } from './session.js';
 import type { WriteFlusher } from './write-flusher.js';
 
@@ -237,7 +233,7 @@ export class ClientConnection implements SessionLink {
         return;
       case PacketType.Handshake:
         if (this.state !== ConnState.AwaitHandshake) throw new ProtocolError('ERR_STATE', 'second handshake');
-        this.#handleHandshake(parseHandshake(p.body));
+        handleHandshake(this, this.#host, parseHandshake(p.body));
         return;
       case PacketType.HandshakeAck:
         if (this.state !== ConnState.AwaitAck) throw new ProtocolError('ERR_STATE', 'handshake-ack out of order');
@@ -247,81 +243,6 @@ export class ClientConnection implements SessionLink {
         this.close(CloseReason.peerClosed); // the client said goodbye: a resumable session ends too
         return;
     }
-  }
-
-  #handleHandshake(hs: HandshakeRequest): void {
-    this.errorFlag = hs.sys.errorFlag === true;
-    const resume = this.#host.resume;
-    const ask = resume && hs.sys.resume !== undefined ? readResumeRequest(hs.sys.resume) : undefined;
-    if (ask === undefined || ask === true) {
-      this.#authenticate(hs.user, ask === true ? 'new' : undefined);
-      return;
-    }
-    // A token we hold gives the session back without authenticating again: the token is the credential.
-    this.state = ConnState.Authenticating;
-    const claimed = resume!.claim(this, ask);
-    if (claimed) {
-      this.#answerHandshake(undefined, claimed);
-      return;
-    }
-    resume!.restore(this, ask).then(
-      (restored) => {
-        if (this.state !== ConnState.Authenticating) return;
-        if (restored) this.#answerHandshake(undefined, restored);
-        else this.#authenticate(hs.user, 'expired');
-      },
-      (err: unknown) => this.#refuse(err),
-    );
-  }
-
-  /** Runs the authenticator (if any), then answers; `resume` says whether to make the session resumable. */
-  #authenticate(user: Record<string, unknown>, resume: ResumeMode | undefined): void {
-    const authenticate = this.#host.options.authenticate;
-    if (!authenticate) {
-      this.#answerHandshake(undefined, resume);
-      return;
-    }
-    this.state = ConnState.Authenticating;
-    let result: ReturnType<typeof authenticate>;
-    try {
-      result = authenticate(user, this.session);
-    } catch (err) {
-      this.#refuse(err);
-      return;
-    }
-    Promise.resolve(result).then(
-      (r) => (r ? this.#authenticated(r, resume) : this.#refuse(undefined)),
-      (err: unknown) => this.#refuse(err),
-    );
-  }
-
-  #authenticated(r: AuthResult, resume: ResumeMode | undefined): void {
-    if (this.state !== ConnState.Authenticating) return;
-    try {
-      this.session.bind(r.uid);
-    } catch (err) {
-      this.#refuse(err);
-      return;
-    }
-    this.#answerHandshake(r.user, resume);
-  }
-
-  #refuse(err: unknown): void {
-    if (this.state !== ConnState.Authenticating) return;
-    const message = err instanceof Error ? err.message : CloseReason.authRefused;
-    this.#host.logger.debug({ session: this.session.id, err }, 'handshake refused');
-    this.send(encodePacket(PacketType.Handshake, encodeHandshake({ code: HandshakeCode.Refused, message })));
-    this.close(CloseReason.authRefused);
-  }
-
-  /** Answers 200; with resume, `sys.resume` carries the token (see docs/protocol.md). */
-  #answerHandshake(user: Record<string, unknown> | undefined, resume: ResumeAnswer | ResumeMode | undefined): void {
-    const { heartbeatSec, dictionary } = this.#host.options;
-    const sys: Record<string, unknown> = { heartbeat: heartbeatSec, dict: dictionary.toJSON() };
-    if (resume !== undefined) sys.resume = typeof resume === 'string' ? this.#host.resume!.enable(this, resume === 'expired') : resume;
-    const answer = { code: HandshakeCode.Ok, sys, user: user ?? {} };
-    this.state = ConnState.AwaitAck;
-    this.send(encodePacket(PacketType.Handshake, encodeHandshake(answer)));
   }
 
   #handleAck(): void {
@@ -393,6 +314,3 @@ export class ClientConnection implements SessionLink {
 }
 
 const HEARTBEAT_PACKET = encodePacket(PacketType.Heartbeat);
-
-/** How a handshake asking for resume ends when no session is handed back: a new one, or `expired`. */
-type ResumeMode = 'new' | 'expired';
