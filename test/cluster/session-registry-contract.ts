@@ -59,4 +59,27 @@ export function sessionRegistryContract(name: string, make: () => Promise<Sessio
     await r.close();
     await assert.rejects(r.lookup('u'), isCode('unavailable'));
   });
+
+  test(`${name}: resumable snapshots are saved, taken once, refreshed, dropped, and expire`, async () => {
+    const r = await make();
+    try {
+      const snap = { uid: 'u9', data: { room: 'den', n: 1 }, groups: ['room:den'] };
+      await r.saveResumable!('tok1', snap, 60_000);
+      assert.deepEqual(await r.takeResumable!('tok1'), snap);
+      assert.equal(await r.takeResumable!('tok1'), undefined, 'taken once');
+      await r.saveResumable!('tok2', { data: {}, groups: [] }, 60_000);
+      await r.dropResumable!('tok2');
+      assert.equal(await r.takeResumable!('tok2'), undefined);
+      await r.saveResumable!('tok3', snap, 150);
+      await r.saveResumable!('tok4', snap, 150);
+      await r.refreshResumable!(['tok3', 'missing'], 60_000);
+      await new Promise((res) => setTimeout(res, 250));
+      assert.deepEqual(await r.takeResumable!('tok3'), snap, 'refreshed: still there');
+      assert.equal(await r.takeResumable!('tok4'), undefined, 'expired');
+      await assert.rejects(r.saveResumable!('', snap, 1000), isCode('bad_payload'));
+      await assert.rejects(r.saveResumable!('t', snap, 0), isCode('bad_payload'));
+    } finally {
+      await r.close();
+    }
+  });
 }

@@ -1,0 +1,134 @@
+/**
+ * A gateway killed (SIGKILL) under its clients: with etcd, NATS and Redis as processes, 2 gateways
+ * and a chat backend, a client whose gateway dies reconnects to the other gateway by itself and
+ * resumes there: its user binding, session data and room come back from the snapshot the dead
+ * gateway kept in Redis, and it is told to resync (the pushes held by the dead gateway are lost).
+ */
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { connect, type Client } from '../../src/client/index.js';
+import { waitFor } from '../support/apps.js';
+import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
+import { freePort, startEtcd, startNats, startRedis, type EtcdService, type NatsService, type RedisService } from '../support/services.js';
+
+let etcd: EtcdService;
+let nats: NatsService;
+let redis: RedisService;
+const procs: ServerProc[] = [];
+let gateA: ServerProc;
+let gateB: ServerProc;
+
+before(async () => {
+  [etcd, nats, redis] = await Promise.all([startEtcd(), startNats(), startRedis()]);
+  const gateway = { resume: { graceMs: 10_000 } };
+  const config = writeConfig({
+    app: resolve('test/cluster/fixtures/cluster-test-app.ts'),
+    discovery: { kind: 'etcd', endpoints: [etcd.endpoint], ttlSec: 2 },
+    transport: { kind: 'nats', servers: nats.url },
+    registry: { kind: 'redis', url: redis.url },
+    servers: [
+      { id: 'gateA', type: 'gateway', ws: await freePort(), tcp: await freePort(), gateway },
+      { id: 'gateB', type: 'gateway', ws: await freePort(), tcp: await freePort(), gateway },
+      { id: 'chat1', type: 'chat', services: ['chat', 'probe'] },
+    ],
+  });
+  procs.push(await startServer(config, 'chat1'));
+  [gateA, gateB] = await Promise.all([startServer(config, 'gateA'), startServer(config, 'gateB')]);
+  procs.push(gateA, gateB);
+});
+
+after(async () => {
+  await Promise.all(procs.map((p) => stopServer(p)));
+  await Promise.all([etcd?.stop(), nats?.stop(), redis?.stop()]);
+});
+
+function nextPush<T>(client: Client, route: string): Promise<T> {
+  return new Promise((res) => {
+    const fn = (body: unknown): void => {
+      client.off(route, fn);
+      res(body as T);
+    };
+    client.on(route, fn);
+  });
+}
+
+/** Polls an async `check` until it holds or `timeoutMs` passes. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+interface Stored {
+  data: Record<string, unknown>;
+  groups: string[];
+  /** How many snapshots name this uid. */
+  copies: number;
+}
+
+/** Snapshots the gateways keep in Redis, by uid. */
+async function storedSnapshots(raw: Redis): Promise<Map<string, Stored>> {
+  const out = new Map<string, Stored>();
+  for (const key of await raw.keys('switchyard:resume:*')) {
+    const value = await raw.get(key);
+    if (!value) continue;
+    const snap = JSON.parse(value) as { uid?: string; data: Record<string, unknown>; groups: string[] };
+    if (snap.uid) out.set(snap.uid, { ...snap, copies: (out.get(snap.uid)?.copies ?? 0) + 1 });
+  }
+  return out;
+}
+
+test('gateway A killed: its client reconnects to gateway B and gets its user, data and room back, told to resync', async () => {
+  const raw = new Redis(redis.url);
+  const urls = [`ws://127.0.0.1:${gateA.ws}/`, `ws://127.0.0.1:${gateB.ws}/`];
+  const zoe = await connect(urls, { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  const yan = await connect(`tcp://127.0.0.1:${gateB.tcp}`);
+  try {
+    assert.equal(zoe.url, urls[0]);
+    await zoe.request('probe.login', { uid: 'zoe' });
+    await zoe.request('chat.join', { room: 'den', name: 'zoe' });
+    await yan.request('probe.login', { uid: 'yan' });
+    await yan.request('chat.join', { room: 'den', name: 'yan' });
+    const before = (await zoe.request('probe.session', {})) as { id: string };
+    assert.match(before.id, /^gateA-/);
+    // Gateway A saves the session at its next sweep (a debounce), within a second.
+    assert.ok(await eventually(async () => (await storedSnapshots(raw)).get('zoe')?.groups.includes('room:den') === true), 'snapshot in Redis with the room');
+
+    const events: string[] = [];
+    zoe.on('disconnect', () => events.push('disconnect'));
+    zoe.on('reconnect', () => events.push('reconnect'));
+    zoe.on('resync', (reason) => events.push(`resync:${reason}`));
+    zoe.on('resume', () => events.push('resume'));
+    await stopServer(gateA, 'SIGKILL');
+    assert.ok(await waitFor(() => events.includes('resync:resync'), 10_000), `events: ${events.join(', ')}`);
+    assert.deepEqual(events, ['disconnect', 'reconnect', 'resync:resync']);
+    assert.equal(zoe.url, urls[1], 'moved to gateway B');
+
+    // A request sees the user and the data.
+    const after = (await zoe.request('probe.session', {})) as { id: string; uid: string; data: Record<string, unknown> };
+    assert.match(after.id, /^gateB-/);
+    assert.equal(after.uid, 'zoe');
+    assert.equal(after.data.name, 'zoe');
+    assert.equal(after.data.room, 'den');
+    // A broadcast to the room reaches it.
+    const heard = nextPush<{ from: string; text: string }>(zoe, 'chat.onMessage');
+    await yan.request('chat.say', { text: 'still there?' });
+    assert.deepEqual(await heard, { from: 'yan', text: 'still there?' });
+    // A push to the user finds it on gateway B.
+    const poked = nextPush<{ text: string }>(zoe, 'probe.onPoke');
+    assert.deepEqual(await yan.request('probe.poke', { uid: 'zoe', text: 'found you' }), { delivered: true });
+    assert.deepEqual(await poked, { text: 'found you' });
+    // Gateway B keeps the restored session in Redis in turn, under a new token; the old one was taken.
+    assert.ok(await eventually(async () => (await storedSnapshots(raw)).get('zoe')?.groups.includes('room:den') === true));
+    assert.equal((await storedSnapshots(raw)).get('zoe')?.copies, 1);
+  } finally {
+    await zoe.close();
+    await yan.close();
+    raw.disconnect();
+  }
+});
