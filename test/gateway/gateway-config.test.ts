@@ -12,6 +12,10 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
   ['fractional handshake timeout', { serverId: 'a', handshakeTimeoutMs: 1.5 }, /handshakeTimeoutMs/],
   ['packet size over the 3-byte limit', { serverId: 'a', maxPacketSize: 2 ** 24 }, /maxPacketSize/],
   ['authenticate not a function', { serverId: 'a', authenticate: 'yes' }, /authenticate must be a function/],
+  ['resume not an object', { serverId: 'a', resume: true }, /resume must be an object/],
+  ['resume grace of 0', { serverId: 'a', resume: { graceMs: 0 } }, /resume\.graceMs must be an integer/],
+  ['resume replay limit of 0', { serverId: 'a', resume: { replayLimit: 0 } }, /resume\.replayLimit/],
+  ['resume maxParked of 0.5', { serverId: 'a', resume: { maxParked: 0.5 } }, /resume\.maxParked/],
 ];
 
 for (const [name, options, message] of bad) {
