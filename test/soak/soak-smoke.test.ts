@@ -1,0 +1,61 @@
+/**
+ * The soak run, shortened to 15 seconds: `scripts/soak.ts --minutes 0.25` in a child process, with
+ * real etcd, NATS and Redis, two gateways and two backends. Its report must show requests answered,
+ * no expected push lost to a client that stayed connected, and no failed request except those the
+ * run caused itself: the run closes a connection on purpose about once a second, and a request in
+ * flight on it then fails with `unavailable` (socket closed under the SDK) or `cancelled` (client
+ * closed); those are counted apart, under `failedByDeliberateDisconnect`, and allowed here.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { SoakReport } from '../../scripts/soak/report.js';
+
+const SCRIPT = fileURLToPath(new URL('../../scripts/soak.ts', import.meta.url));
+
+/** Runs the soak script; resolves with its exit code and everything it printed. */
+function runSoak(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // If this test process dies first, the soak run must not outlive it: SIGTERM makes it kill its children.
+  const stop = (): void => void child.kill('SIGTERM');
+  process.once('exit', stop);
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      process.off('exit', stop);
+      resolve({ code, output });
+    }),
+  );
+}
+
+test('a 15-second soak: requests answered, no push lost to connected clients, no failure it did not cause', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'yard-soak-smoke-'));
+  try {
+    const file = join(dir, 'report.json');
+    const { code, output } = await runSoak(['--minutes', '0.25', '--clients', '100', '--report', file]);
+    assert.ok(code === 0 || code === 1, `the soak run itself failed (exit ${code}):\n${output}`);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as SoakReport;
+    const { requests, pushes } = report;
+    const why = `\n${output}`;
+    assert.ok(requests.answered > 0, `no request answered${why}`);
+    assert.equal(requests.inFlightAtEnd, 0, why);
+    assert.deepEqual(requests.answeredWithError, {}, why);
+    assert.equal(requests.timedOut, 0, why);
+    assert.deepEqual(requests.failedByUnexpectedDisconnect, {}, why);
+    assert.equal(requests.unexplainedFailures, 0, why);
+    for (const c of Object.keys(requests.failedByDeliberateDisconnect)) assert.ok(c === 'unavailable' || c === 'cancelled', `deliberate disconnects failed a request with ${c}${why}`);
+    assert.ok(pushes.expected > 0, `no push was expected${why}`);
+    assert.equal(pushes.lost, 0, `pushes lost to connected clients: ${JSON.stringify(pushes.lostByReceiver, null, 1)}${why}`);
+    assert.equal(pushes.delivered, pushes.expected, why);
+    assert.equal(pushes.duplicates, 0, why);
+    assert.equal(pushes.misdelivered, 0, why);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
