@@ -7,6 +7,7 @@
  */
 import type { BenchContext, TargetStatus, WorkloadReport } from './harness/bench-context.js';
 import { startCluster, startGateway, startRawBroadcast, type RunningServers } from './harness/bench-servers.js';
+import { leastDisturbed } from './harness/least-disturbed.js';
 import { runGenerator } from './harness/load-generator.js';
 import type { WindowFigures } from './harness/measured-window.js';
 import { int, num, otherLoadCell, pct, ratio, table } from './harness/markdown.js';
@@ -98,10 +99,12 @@ async function measure(ctx: BenchContext, variant: Variant, start: () => Promise
 }
 
 export async function runB3(ctx: BenchContext): Promise<WorkloadReport> {
+  const once = (variant: Variant, start: () => Promise<RunningServers>) =>
+    leastDisturbed(ctx, `B3 ${LABELS[variant]}`, () => measure(ctx, variant, start), (r) => Math.max(r.otherLoad.serverCore, r.otherLoad.loadCore));
   const measured = [
-    await measure(ctx, 'raw', () => startRawBroadcast()),
-    await measure(ctx, 'gateway', () => startGateway()),
-    await measure(ctx, 'backend', () => startCluster('tcp', ctx.idl.module)),
+    await once('raw', () => startRawBroadcast()),
+    await once('gateway', () => startGateway()),
+    await once('backend', () => startCluster('tcp', ctx.idl.module)),
   ];
   const raw = measured[0]!;
   const rows = measured.map(

@@ -7,6 +7,7 @@
 import type { BenchContext, TargetStatus, WorkloadReport } from './harness/bench-context.js';
 import { generateProtobufjsStatic } from './harness/bench-idl.js';
 import { BenchChild, SERVER_CORE } from './harness/child-processes.js';
+import { leastDisturbed } from './harness/least-disturbed.js';
 import { resultOf } from './harness/load-generator.js';
 import { int, pct, ratio, table } from './harness/markdown.js';
 import type { CodecParams } from './load/codec-runner.js';
@@ -25,6 +26,21 @@ const SCALE = {
   quick: { warmupMs: 50, measureMs: 150, maxOps: 1_000_000, rounds: 1 },
 };
 
+interface CodecOutcome {
+  readonly codecs: CodecRow[];
+  readonly otherLoadOnCore: number;
+}
+
+/** Runs the codec runner on the server core and returns what it measured. */
+async function runCodecs(params: CodecParams): Promise<CodecOutcome> {
+  const child = BenchChild.script(new URL('./load/codec-runner.ts', import.meta.url), [JSON.stringify(params)], { name: 'codec-runner', core: SERVER_CORE });
+  try {
+    return await resultOf<CodecOutcome>(child, 300_000);
+  } finally {
+    await child.stop();
+  }
+}
+
 export async function runB4(ctx: BenchContext): Promise<WorkloadReport> {
   ctx.log('B4 codecs');
   const params: CodecParams = {
@@ -32,14 +48,7 @@ export async function runB4(ctx: BenchContext): Promise<WorkloadReport> {
     pbjsModule: generateProtobufjsStatic(ctx.idl),
     ...(ctx.quick ? SCALE.quick : SCALE.full),
   };
-  const child = BenchChild.script(new URL('./load/codec-runner.ts', import.meta.url), [JSON.stringify(params)], { name: 'codec-runner', core: SERVER_CORE });
-  let rows: CodecRow[];
-  let otherLoadOnCore: number;
-  try {
-    ({ codecs: rows, otherLoadOnCore } = await resultOf<{ codecs: CodecRow[]; otherLoadOnCore: number }>(child, 300_000));
-  } finally {
-    await child.stop();
-  }
+  const { codecs: rows, otherLoadOnCore } = await leastDisturbed(ctx, 'B4', () => runCodecs(params), (r) => r.otherLoadOnCore);
   const [ours, pbjs, json] = [rows[0]!, rows[1]!, rows[2]!];
   const judged = (met: boolean): boolean | null => (ctx.quick ? null : met);
   const targets: TargetStatus[] = [

@@ -6,6 +6,7 @@
  */
 import type { BenchContext, TargetStatus, WorkloadReport } from './harness/bench-context.js';
 import { startGrpcServer, startRpcServer, type RunningServers } from './harness/bench-servers.js';
+import { leastDisturbed } from './harness/least-disturbed.js';
 import { runGenerator } from './harness/load-generator.js';
 import type { WindowFigures } from './harness/measured-window.js';
 import { int, num, otherLoadCell, pct, ratio, table } from './harness/markdown.js';
@@ -96,11 +97,13 @@ async function measure(ctx: BenchContext, variant: Variant, servers: RunningServ
 }
 
 export async function runB5(ctx: BenchContext): Promise<WorkloadReport> {
+  const once = (variant: Variant, start: () => Promise<RunningServers & { natsUrl?: string }>) =>
+    leastDisturbed(ctx, `B5 ${LABELS[variant]}`, async () => measure(ctx, variant, await start()), (r) => Math.max(r.otherLoad.serverCore, r.otherLoad.loadCore));
   const rows = [
-    await measure(ctx, 'tcp', await startRpcServer('tcp', ctx.idl.module)),
-    await measure(ctx, 'tcp-no-call-sites', await startRpcServer('tcp', ctx.idl.module)),
-    await measure(ctx, 'nats', await startRpcServer('nats', ctx.idl.module)),
-    await measure(ctx, 'grpc', await startGrpcServer(ctx.idl.proto)),
+    await once('tcp', () => startRpcServer('tcp', ctx.idl.module)),
+    await once('tcp-no-call-sites', () => startRpcServer('tcp', ctx.idl.module)),
+    await once('nats', () => startRpcServer('nats', ctx.idl.module)),
+    await once('grpc', () => startGrpcServer(ctx.idl.proto)),
   ];
   const grpc = rows[3]!;
   const judged = (met: boolean): boolean | null => (ctx.quick ? null : met);

@@ -1,5 +1,6 @@
 /** What every workload is given, and what each hands back to the orchestrator. */
 import type { CompiledIdl } from './bench-idl.js';
+import type { RetryBudget } from './least-disturbed.js';
 
 /** The run a workload is part of. */
 export interface BenchContext {
@@ -9,6 +10,8 @@ export interface BenchContext {
   readonly idl: CompiledIdl;
   /** Whether servers and generators are pinned to separate cores. */
   readonly pinned: boolean;
+  /** Remeasurements of disturbed windows left for the whole run. */
+  readonly retries: RetryBudget;
   /** A progress line on stderr. */
   log(message: string): void;
 }

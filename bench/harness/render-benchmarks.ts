@@ -15,9 +15,11 @@ export interface BenchmarksPage {
   readonly loadAverageAtEnd: readonly number[];
   /** How busy the machine was before each workload (full runs wait for it to settle). */
   readonly quiet: Readonly<Record<string, QuietCheck | undefined>>;
+  /** Windows measured again because other processes disturbed them. */
+  readonly remeasured: number;
 }
 
-function machineSection(m: MachineInfo, loadAtEnd: readonly number[], quiet: BenchmarksPage['quiet']): string {
+function machineSection(m: MachineInfo, loadAtEnd: readonly number[], quiet: BenchmarksPage['quiet'], remeasured: number): string {
   const settled = Object.entries(quiet)
     .filter((e): e is [string, QuietCheck] => e[1] !== undefined)
     .map(([id, q]) => `${id} ${pct(q.busyShare)}${q.waitedSec > 2 ? ` (after waiting ${q.waitedSec} s)` : ''}`);
@@ -33,6 +35,7 @@ function machineSection(m: MachineInfo, loadAtEnd: readonly number[], quiet: Ben
       ['clock ticks (`getconf CLK_TCK`)', String(m.clockTicks)],
       ['load average (1, 5, 15 min)', `${m.loadAverageAtStart.join(', ')} at the start, ${loadAtEnd.join(', ')} at the end`],
       ['machine busy before each workload', settled.length ? settled.join(', ') : 'not checked (quick run)'],
+      ['windows measured again (disturbed by other work)', String(remeasured)],
     ],
   );
 }
@@ -47,10 +50,11 @@ const METHOD = `- Every server runs in its own process pinned to core 0 (gateway
 - Each workload measures its baseline (raw \`ws\`, protobufjs, gRPC) in the same run; ratios are to
   those figures. Latencies are measured by the generator, send to reply (B3: from the send time
   stamped in the body, on the system-wide monotonic clock, to arrival).
-- Pinning keeps our processes apart, not other work off our cores: a full run waits (up to 90 s) for
-  the machine to settle before each workload, and every window reports the share of core 0 and of
-  core 1 that other processes took meanwhile ("other load"). Figures from a window with much other
-  load are not comparable with the rest.
+- Pinning keeps our processes apart, not other work off our cores: a full run waits (up to 60 s) for
+  the machine to settle before each workload, measures a window again (up to twice, eight times
+  per run) when other processes took more than 20% of either core, keeps the least disturbed
+  attempt, and reports the share of core 0 and of core 1 other processes took ("other load").
+  Figures from a window with much other load are not comparable with the rest.
 - Every load loop is bounded in time and in count; only 127.0.0.1 is used.`;
 
 /** Renders the whole page. */
@@ -69,7 +73,7 @@ export function renderBenchmarks(page: BenchmarksPage): string {
     '',
     '## Machine',
     '',
-    machineSection(machine, page.loadAverageAtEnd, page.quiet),
+    machineSection(machine, page.loadAverageAtEnd, page.quiet, page.remeasured),
     '',
     '## Method',
     '',
