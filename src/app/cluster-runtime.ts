@@ -41,6 +41,8 @@ export class ClusterRuntime implements RemoteSessionHost {
   readonly #backend: BackendService;
   readonly #groups = new Map<string, ClusterGroup>();
   readonly #leaving = new Set<string>();
+  /** Servers gone from discovery after announcing they leave: forgotten once their calls could still be in flight. */
+  readonly #forgetTimers = new Map<string, NodeJS.Timeout>();
   readonly #sticky: ReadonlySet<string>;
   /** Backends each local session was forwarded to: they are told when it closes. */
   readonly #servedBy = new Map<string, Set<string>>();
@@ -94,9 +96,14 @@ export class ClusterRuntime implements RemoteSessionHost {
    * for the drain period, then closes the transport.
    */
   async stop(): Promise<void> {
-    for (const m of this.#byId.values()) {
-      if (m.id !== this.self.id) this.#sendSystem(m, SystemOps.leaving, encodeFramedJson({ id: this.self.id }, new Uint8Array(0)));
-    }
+    // Wait (briefly) until every server has heard it, so none drops this one's connections when its
+    // lease goes before it knows the calls on them are being drained.
+    const note = encodeFramedJson({ id: this.self.id }, new Uint8Array(0));
+    const told = [...this.#byId.values()]
+      .filter((m) => m.id !== this.self.id)
+      .map((m) => this.#options.transport.invoker(m, SYSTEM_KEY).call(SystemOps.leaving, note, { timeoutMs: 1000 }).catch(() => undefined));
+    await Promise.all(told);
+    for (const t of this.#forgetTimers.values()) clearTimeout(t);
     await this.#options.discovery.stop().catch((err: unknown) => this.logError(err, 'discovery stop failed'));
     await this.#backend.drain(this.#options.drainMs ?? 500);
     this.#unsubscribe?.();
@@ -107,13 +114,36 @@ export class ClusterRuntime implements RemoteSessionHost {
   #onMembership(members: readonly ServerInfo[]): void {
     const next = new Map(members.map((m) => [m.id, m]));
     for (const id of this.#byId.keys()) {
-      if (!next.has(id)) {
-        this.#options.transport.forget(id);
-        this.#leaving.delete(id);
-      }
+      if (next.has(id)) continue;
+      if (this.#leaving.has(id)) this.#forgetLater(id);
+      else this.#options.transport.forget(id);
     }
+    for (const id of next.keys()) this.#cancelForget(id);
     this.#byId = next;
     this.#byService.clear();
+  }
+
+  /**
+   * A server that said it is leaving deregisters before it has answered what it still holds; its
+   * connections are kept until those calls have had their deadline, so draining loses nothing.
+   */
+  #forgetLater(id: string): void {
+    if (this.#forgetTimers.has(id)) return;
+    const timer = setTimeout(() => {
+      this.#forgetTimers.delete(id);
+      this.#leaving.delete(id);
+      if (!this.#byId.has(id)) this.#options.transport.forget(id);
+    }, this.callTimeoutMs);
+    timer.unref();
+    this.#forgetTimers.set(id, timer);
+  }
+
+  #cancelForget(id: string): void {
+    const timer = this.#forgetTimers.get(id);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#forgetTimers.delete(id);
+    this.#leaving.delete(id);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { OperationRef } from '../rpc/index.js';
 
-function op(route: string): OperationRef {
-  return { route, code: 0, oneway: true };
+function op(route: string, oneway = true): OperationRef {
+  return { route, code: 0, oneway };
 }
 
 /**
@@ -21,8 +21,8 @@ export const SystemOps = {
   groupcast: op('__yard.gw.groupcast'),
   /** To a backend: a session it served has closed. `{sid, reason}`. */
   closed: op('__yard.be.closed'),
-  /** To every server: the sender is leaving; stop routing to it. `{id}`. */
-  leaving: op('__yard.all.leaving'),
+  /** To every server: the sender is leaving; stop routing to it. `{id}`. Two-way: the sender waits for it. */
+  leaving: op('__yard.all.leaving', false),
 } as const;
 
 /** The gateway that holds session `sid`: session ids are `<frontendId>-<counter>`. */
