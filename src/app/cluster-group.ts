@@ -31,11 +31,16 @@ export class ClusterGroup implements SessionGroup {
     return this.#known.size;
   }
 
+  /**
+   * Always tells the gateway, even for a member known here: the member may have left through
+   * another server since (adding twice is harmless on the gateway).
+   */
   add(session: ClientSession): boolean {
     if (session.closed) return false;
-    if (this.#known.has(session.id)) return true;
-    this.#known.set(session.id, session);
-    session.onClose(this.#onClosed);
+    if (!this.#known.has(session.id)) {
+      this.#known.set(session.id, session);
+      session.onClose(this.#onClosed);
+    }
     this.#host.groupOp(session.frontendId, 'add', this.name, session.id);
     return true;
   }
