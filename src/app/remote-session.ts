@@ -1,4 +1,4 @@
-import type { ClientSession, SessionCloseHook } from '../gateway/index.js';
+import { CloseHooks, type ClientSession, type SessionCloseHook } from '../gateway/index.js';
 import { RpcError } from '../rpc/index.js';
 import type { SessionSnapshot, SessionUpdate } from '../cluster/session-snapshot.js';
 import { encodeJsonBody } from '../wire/index.js';
@@ -25,8 +25,7 @@ export class RemoteSession implements ClientSession {
   #version: number;
   #pending: SessionUpdate | undefined;
   #flushScheduled = false;
-  #closed = false;
-  #hooks: SessionCloseHook[] = [];
+  readonly #closeHooks = new CloseHooks();
   readonly #host: RemoteSessionHost;
 
   constructor(snapshot: SessionSnapshot, host: RemoteSessionHost) {
@@ -43,7 +42,7 @@ export class RemoteSession implements ClientSession {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#closeHooks.closed;
   }
 
   /** Takes a newer snapshot from the gateway; an older one (taken before our writes landed) is ignored. */
@@ -84,7 +83,7 @@ export class RemoteSession implements ClientSession {
   }
 
   pushBytes(route: string, body: Uint8Array): boolean {
-    if (this.#closed) return false;
+    if (this.#closeHooks.closed) return false;
     this.#host.pushToSessions(this.frontendId, [this.id], route, body);
     return true;
   }
@@ -94,13 +93,11 @@ export class RemoteSession implements ClientSession {
   }
 
   onClose(hook: SessionCloseHook): void {
-    if (this.#closed) hook(this, 'closed');
-    else this.#hooks.push(hook);
+    this.#closeHooks.add(this, hook);
   }
 
   offClose(hook: SessionCloseHook): void {
-    const i = this.#hooks.indexOf(hook);
-    if (i >= 0) this.#hooks.splice(i, 1);
+    this.#closeHooks.remove(hook);
   }
 
   /** Takes the changes made since the last take, as one version (carried by a reply). */
@@ -115,17 +112,7 @@ export class RemoteSession implements ClientSession {
 
   /** The gateway says the session has ended: run the close hooks once. */
   markClosed(reason: string): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const hooks = this.#hooks;
-    this.#hooks = [];
-    for (const h of hooks) {
-      try {
-        h(this, reason);
-      } catch (err) {
-        this.#host.logError(err, 'session close hook failed');
-      }
-    }
+    this.#closeHooks.run(this, reason, (err) => this.#host.logError(err, 'session close hook failed'));
   }
 
   /** The pending change, created on first write; unsent changes go by update message next turn. */
@@ -135,7 +122,7 @@ export class RemoteSession implements ClientSession {
       this.#flushScheduled = true;
       setImmediate(() => {
         this.#flushScheduled = false;
-        if (this.#pending && !this.#closed) this.#host.sendUpdate(this);
+        if (this.#pending && !this.#closeHooks.closed) this.#host.sendUpdate(this);
       });
     }
     return this.#pending;

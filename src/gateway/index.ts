@@ -10,3 +10,4 @@ export { Session, type ClientSession, type ReplySink, type SessionCloseHook } fr
 export { SessionInvoker } from './session-invoker.js';
 export { GatewayErrorCodes, type GatewayErrorCode } from './gateway-errors.js';
 export { isReservedRoute, RESERVED_ROUTE_PREFIX, routeNotFound } from './client-routes.js';
+export { CloseHooks } from './close-hooks.js';

@@ -1,4 +1,5 @@
 import { RpcError } from '../rpc/errors.js';
+import { CloseHooks } from './close-hooks.js';
 import { encodeJsonBody, encodeMessagePacket, MessageType } from '../wire/index.js';
 import type { ResumeState } from './resume-state.js';
 
@@ -71,8 +72,7 @@ export class Session implements ClientSession, ReplySink {
   #remoteAddress: string;
   #uid: string | undefined;
   #data = new Map<string, unknown>();
-  #closeHooks: SessionCloseHook[] = [];
-  #closed = false;
+  readonly #closeHooks = new CloseHooks();
   #version = 0;
   #link: SessionLink;
   #resume: ResumeState | undefined;
@@ -118,7 +118,7 @@ export class Session implements ClientSession, ReplySink {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#closeHooks.closed;
   }
 
   /** Bumped on every change of uid or data, so copies of the session can tell they are stale. */
@@ -210,7 +210,7 @@ export class Session implements ClientSession, ReplySink {
     if (r === undefined) return this.#link.send(packet);
     r.replay.add(packet);
     this.#link.send(packet);
-    return !this.#closed;
+    return !this.#closeHooks.closed;
   }
 
   /** Answers request `id` with an encoded body. */
@@ -238,28 +238,16 @@ export class Session implements ClientSession, ReplySink {
 
   /** Runs `hook` when the session ends (at once if it already has). */
   onClose(hook: SessionCloseHook): void {
-    if (this.#closed) hook(this, 'closed');
-    else this.#closeHooks.push(hook);
+    this.#closeHooks.add(this, hook);
   }
 
   /** Removes a hook added with {@link onClose}. */
   offClose(hook: SessionCloseHook): void {
-    const i = this.#closeHooks.indexOf(hook);
-    if (i >= 0) this.#closeHooks.splice(i, 1);
+    this.#closeHooks.remove(hook);
   }
 
   /** Marks the session ended and runs its close hooks once; a throwing hook does not stop the others. */
   markClosed(reason: string, onHookError: (err: unknown) => void): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const hooks = this.#closeHooks;
-    this.#closeHooks = [];
-    for (const hook of hooks) {
-      try {
-        hook(this, reason);
-      } catch (err) {
-        onHookError(err);
-      }
-    }
+    this.#closeHooks.run(this, reason, onHookError);
   }
 }
