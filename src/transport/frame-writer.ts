@@ -12,11 +12,13 @@ export interface WritableSocket {
 export const COALESCE_LIMIT_BYTES = 64 * 1024;
 
 /**
- * Writes length-prefixed frames, batched per tick. Hot path: a busy connection sends many small
- * frames in one turn of the event loop; queueing them and flushing once in a microtask turns N
- * socket writes (and N syscalls with no-delay on) into one. Small batches are copied into a single
- * buffer, which is cheaper than a vectored write of many tiny pieces; large ones are written
- * piecewise under cork so big bodies are not copied again.
+ * Writes length-prefixed frames, batched per event-loop turn. Hot path: a gateway forwards the
+ * requests of many clients, each arriving in its own socket callback, over a few pooled
+ * connections; flushing in a setImmediate (after every callback of this turn's poll phase, not
+ * after each one as a microtask would) turns N socket writes, and N syscalls with no-delay on,
+ * into one. Small batches are copied into a single buffer, which is cheaper than a vectored write
+ * of many tiny pieces; large ones are written piecewise under cork so big bodies are not copied
+ * again.
  */
 export class FrameWriter {
   readonly #socket: WritableSocket;
@@ -28,13 +30,13 @@ export class FrameWriter {
     this.#socket = socket;
   }
 
-  /** Queues one frame for the flush at the end of this tick. */
+  /** Queues one frame for the flush at the end of this event-loop turn. */
   push(frame: Uint8Array): void {
     this.#queue.push(frame);
     this.#bytes += FRAME_PREFIX_BYTES + frame.length;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(this.flush);
+      setImmediate(this.flush);
     }
   }
 

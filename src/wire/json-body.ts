@@ -3,13 +3,25 @@ import { utf8Decode, utf8Encode } from './bytes.js';
 import { ProtocolError } from './errors.js';
 
 /**
+ * Whether a JSON text needs the careful parser: it may hold a `__proto__` or `constructor` key,
+ * written out or spelt with `\u` escapes (the only other way to write those names in JSON), or it
+ * starts with a byte-order mark, which plain JSON.parse refuses.
+ */
+function needsCarefulParse(text: string): boolean {
+  return text.charCodeAt(0) === 0xfeff || text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+}
+
+/**
  * Parses a JSON body from a peer. Keys `__proto__` and `constructor.prototype` are dropped so a
- * body cannot pollute prototypes when an application merges it into its own objects.
+ * body cannot pollute prototypes when an application merges it into its own objects. Hot path:
+ * a text that cannot spell those keys skips the scrubbing pass and costs one JSON.parse.
  */
 export function parseJsonBody(bytes: Uint8Array): unknown {
   if (bytes.length === 0) return undefined;
   try {
-    return secureJson.parse(utf8Decode(bytes), undefined, { protoAction: 'remove', constructorAction: 'remove' });
+    const text = utf8Decode(bytes);
+    if (!needsCarefulParse(text)) return JSON.parse(text);
+    return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (err) {
     throw new ProtocolError('ERR_BODY_INVALID', err instanceof Error ? err.message : 'invalid JSON');
   }

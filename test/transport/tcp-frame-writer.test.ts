@@ -14,19 +14,24 @@ function fakeSocket() {
   return { socket, writes, corks: () => corks };
 }
 
-test('frames sent in one tick leave in one write, length-prefixed', async () => {
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('frames sent in one event-loop turn leave in one write, length-prefixed', async () => {
   const { socket, writes } = fakeSocket();
   const w = new FrameWriter(socket);
-  for (let i = 0; i < 100; i++) w.push(Uint8Array.of(i, i));
+  for (let i = 0; i < 50; i++) w.push(Uint8Array.of(i, i));
   assert.equal(writes.length, 0, 'nothing is written synchronously');
   await Promise.resolve();
+  for (let i = 50; i < 100; i++) w.push(Uint8Array.of(i, i));
+  assert.equal(writes.length, 0, 'frames queued across microtasks of one turn wait for its end');
+  await nextTurn();
   assert.equal(writes.length, 1);
   const frames: number[][] = [];
   new FrameDecoder((f) => frames.push([...f])).push(writes[0]!);
   assert.deepEqual(frames, Array.from({ length: 100 }, (_, i) => [i, i]));
   w.push(Uint8Array.of(1));
-  await Promise.resolve();
-  assert.equal(writes.length, 2, 'a later tick is a new batch');
+  await nextTurn();
+  assert.equal(writes.length, 2, 'a later turn is a new batch');
 });
 
 test('a batch above the coalescing limit is written under cork without copying bodies', async () => {
@@ -35,7 +40,7 @@ test('a batch above the coalescing limit is written under cork without copying b
   const big = new Uint8Array(COALESCE_LIMIT_BYTES).fill(1);
   w.push(big);
   w.push(Uint8Array.of(2));
-  await Promise.resolve();
+  await nextTurn();
   assert.equal(corks(), 1);
   assert.equal(writes.length, 4);
   const frames: number[] = [];

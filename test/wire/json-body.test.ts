@@ -65,6 +65,17 @@ describe('parseJsonBody', () => {
     assertNotPolluted();
   });
 
+  it('removes those keys when spelt with \\u escapes too', () => {
+    const value = parseJsonBody(utf8('{"\\u005f_proto__":{"polluted":1},"\\u0063onstructor":{"prototype":{"polluted":1}},"ok":"\\u0041"}'));
+    assert.deepEqual(value, { ok: 'A' });
+    naiveMerge({}, value);
+    assertNotPolluted();
+  });
+
+  it('parses a body that starts with a byte-order mark', () => {
+    assert.deepEqual(parseJsonBody(utf8('\ufeff{"a":1}')), { a: 1 });
+  });
+
   it('parses valid JSON of every kind, including non-ASCII text', () => {
     const cases: unknown[] = [{ a: 1, b: [true, null, 'x'] }, [1, 2], 'héllo 聊天 🎮', 42, -0.5, true, null, {}];
     for (const value of cases) assert.deepEqual(parseJsonBody(encodeJsonBody(value)), value);
