@@ -5,7 +5,7 @@
  * are loaded by path, so this file states the shape the suite relies on.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -69,13 +69,28 @@ export interface CompiledIdl {
   readonly proto: string;
 }
 
-/** Compiles bench.idl (TypeScript and `.proto`) into a new temporary directory. */
+/** An import specifier for `target` as seen from `dir`. */
+function importFrom(dir: string, target: string): string {
+  return path.relative(dir, target).split(path.sep).join('/');
+}
+
+/**
+ * Compiles bench.idl (TypeScript and `.proto`) into a new temporary directory, plus `bench.js`,
+ * the same module transpiled and importing the compiled runtime, for children running from dist/.
+ */
 export function compileBenchIdl(): CompiledIdl {
   const dir = tempDir('switchyard-bench-idl-');
-  // Node loads the generated .ts there as ESM only if the folder says so.
+  // Node loads the generated modules there as ESM only if the folder says so.
   writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
-  const runtime = path.relative(dir, path.join(repoRoot, 'src/generated-runtime.js')).split(path.sep).join('/');
-  compileIdl({ files: [IDL_FILE], outDir: dir, proto: true, runtimeImport: runtime });
+  compileIdl({ files: [IDL_FILE], outDir: dir, proto: true, runtimeImport: importFrom(dir, path.join(repoRoot, 'src/generated-runtime.js')) });
+  const distDir = tempDir('switchyard-bench-idl-dist-');
+  compileIdl({ files: [IDL_FILE], outDir: distDir, runtimeImport: importFrom(dir, path.join(repoRoot, 'dist/src/generated-runtime.js')) });
+  const source = readFileSync(path.join(distDir, 'bench.ts'), 'utf8');
+  removeTempDir(distDir);
+  // Loaded here only: children that merely load the generated module need no compiler.
+  const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  writeFileSync(path.join(dir, 'bench.js'), js);
   return { dir, module: path.join(dir, 'bench.ts'), proto: path.join(dir, 'bench.proto') };
 }
 
@@ -84,9 +99,10 @@ export function removeCompiledIdl(idl: CompiledIdl): void {
   removeTempDir(idl.dir);
 }
 
-/** Imports the generated module. */
+/** Imports the generated module: its transpiled twin when this code itself runs compiled. */
 export async function loadBenchIdl(module: string): Promise<BenchIdl> {
-  return (await import(pathToFileURL(module).href)) as BenchIdl;
+  const compiled = import.meta.url.endsWith('.js');
+  return (await import(pathToFileURL(compiled ? module.replace(/\.ts$/, '.js') : module).href)) as BenchIdl;
 }
 
 /** A servant of `bench.Echo` that answers what it is sent. */

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startNats, type NatsService } from '../../test/support/services.js';
 import { BenchChild, pinPid, SERVER_CORE, stopAll } from './child-processes.js';
+import { runnablePath } from './compiled-scripts.js';
 import { removeTempDir, tempDir } from './temp-dirs.js';
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,7 +98,7 @@ export async function startCluster(transport: ClusterTransport, idlModule: strin
     }
     const [gatePort, wsPort, backPort] = [await freePort(), await freePort(), await freePort()];
     const config = {
-      app: path.join(benchDir, 'servers/bench-app.ts'),
+      app: runnablePath(path.join(benchDir, 'servers/bench-app.ts')),
       discovery: { kind: 'static' },
       transport: nats ? { kind: 'nats', servers: nats.url } : { kind: 'tcp', poolSize: 4 },
       registry: { kind: 'memory' },

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage } from './child-messages.js';
+import { nodeArgsFor } from './compiled-scripts.js';
 
 /** Core the servers run on. */
 export const SERVER_CORE = 0;
@@ -94,10 +95,10 @@ export class BenchChild {
     child.stderr!.on('data', (chunk: Buffer) => this.#keep(chunk.toString('utf8')));
   }
 
-  /** Runs a TypeScript script with `node --import tsx`, pinned when possible. */
+  /** Runs a TypeScript script of this repository (compiled when dist/ is fresh), pinned when possible. */
   static script(script: string | URL, args: readonly string[], options: ChildOptions): BenchChild {
     const path = script instanceof URL ? fileURLToPath(script) : script;
-    return BenchChild.exec(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path, ...args], options);
+    return BenchChild.exec(process.execPath, [...(options.nodeArgs ?? []), ...nodeArgsFor(path), ...args], options);
   }
 
   /** Runs any binary, pinned when possible. */
