@@ -4,6 +4,7 @@ import { decodeSnapshot } from '../cluster/session-snapshot.js';
 import type { ReplySink } from '../gateway/index.js';
 import { IncomingCall, RpcError, type Adapter, type CallContext, type OperationEntry } from '../rpc/index.js';
 import { MessageType } from '../wire/index.js';
+import { CopyCloseReason } from './copy-reconciler.js';
 import { HandlerCall } from './handler-call.js';
 import type { HandlerRegistry, RouteEntry } from './handler-registry.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
@@ -40,14 +41,19 @@ export class BackendService {
   readonly #scheduler: Scheduler;
   readonly #logger: Logger;
   readonly #host: RemoteSessionHost;
+  readonly #onRestarted: (frontendId: string) => void;
+  /** The incarnation last seen per gateway (one entry per gateway id): a new one means it restarted. */
+  readonly #incarnations = new Map<string, string | undefined>();
   #inFlight = 0;
   #lastArrival = 0;
 
-  constructor(registry: HandlerRegistry, scheduler: Scheduler, logger: Logger, host: RemoteSessionHost) {
+  /** `onRestarted` is told when a gateway's calls come from a new process: its old sessions are gone. */
+  constructor(registry: HandlerRegistry, scheduler: Scheduler, logger: Logger, host: RemoteSessionHost, onRestarted: (frontendId: string) => void = () => {}) {
     this.#registry = registry;
     this.#scheduler = scheduler;
     this.#logger = logger;
     this.#host = host;
+    this.#onRestarted = onRestarted;
   }
 
   /**
@@ -62,9 +68,28 @@ export class BackendService {
   /** The gateway says a session closed: its copy runs its close hooks and is dropped. */
   sessionClosed(sid: string, reason: string): void {
     const s = this.#sessions.get(sid);
-    if (!s) return;
-    this.#sessions.delete(sid);
-    s.markClosed(reason);
+    if (s) this.closeCopy(s, reason);
+  }
+
+  /** Closes `copy` (close hooks, then dropped) if it is still the copy held for its session id. */
+  closeCopy(copy: RemoteSession, reason: string): void {
+    if (this.#sessions.get(copy.id) !== copy) return;
+    this.#sessions.delete(copy.id);
+    copy.markClosed(reason);
+  }
+
+  /** The copies held of gateway `frontendId`'s sessions, for checking them with it. */
+  copiesOf(frontendId: string): RemoteSession[] {
+    const out: RemoteSession[] = [];
+    for (const s of this.#sessions.values()) if (s.frontendId === frontendId) out.push(s);
+    return out;
+  }
+
+  /** The gateways whose sessions have copies here. */
+  frontendsWithCopies(): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.#sessions.values()) out.add(s.frontendId);
+    return out;
   }
 
   /** Resolves once nothing is in flight and nothing new arrived for `quietMs` (or after 30 s). */
@@ -90,7 +115,18 @@ export class BackendService {
     const bytes = ctx instanceof IncomingCall ? ctx.session : undefined;
     if (!bytes) throw new RpcError('bad_payload', `${ctx.route}: forwarded call without a session`);
     const snap = decodeSnapshot(bytes);
+    const fid = snap.frontendId;
+    if (!this.#incarnations.has(fid)) this.#incarnations.set(fid, snap.incarnation);
+    else if (this.#incarnations.get(fid) !== snap.incarnation) {
+      this.#incarnations.set(fid, snap.incarnation);
+      this.#onRestarted(fid);
+    }
     let s = this.#sessions.get(snap.id);
+    // A restarted gateway hands out its old ids again: a copy from its previous process is not this session.
+    if (s && s.incarnation !== snap.incarnation) {
+      this.closeCopy(s, CopyCloseReason.gatewayRestarted);
+      s = undefined;
+    }
     if (s) s.sync(snap);
     else this.#sessions.set(snap.id, (s = new RemoteSession(snap, this.#host)));
     return s;

@@ -79,6 +79,8 @@ export interface ClusterConfig {
   dictionary: Record<string, number>;
   /** Graceful stop deadline in ms. Default 10000. */
   shutdownTimeoutMs: number;
+  /** How backends check their copies of sessions with the gateways (see ClusterOptions.sessionCopies). */
+  sessionCopies: { gatewayGoneMs: number; checkIntervalMs: number };
   servers: ServerConfig[];
 }
 
@@ -166,6 +168,15 @@ function registry(v: unknown): ClusterConfig['registry'] {
   throw new ConfigError('registry.kind must be "memory" or "redis"');
 }
 
+function sessionCopies(v: unknown): ClusterConfig['sessionCopies'] {
+  const o = obj(v ?? {}, 'sessionCopies');
+  for (const key of Object.keys(o)) if (key !== 'gatewayGoneMs' && key !== 'checkIntervalMs') throw new ConfigError(`sessionCopies.${key} is not an option`);
+  return {
+    gatewayGoneMs: int(o, 'gatewayGoneMs', 'sessionCopies', 0, 86_400_000, 30_000),
+    checkIntervalMs: int(o, 'checkIntervalMs', 'sessionCopies', 0, 86_400_000, 60_000),
+  };
+}
+
 function dictionary(v: unknown): Record<string, number> {
   const o = obj(v ?? {}, 'dictionary');
   for (const [route, code] of Object.entries(o)) int(o, route, 'dictionary', 1, 65535);
@@ -220,6 +231,7 @@ export function parseClusterConfig(value: unknown, baseDir: string): ClusterConf
     dictionary: dictionary(o.dictionary),
     sticky: strings(o, 'sticky', 'cluster config') ?? [],
     shutdownTimeoutMs: int(o, 'shutdownTimeoutMs', 'cluster config', 100, 600_000, 10_000),
+    sessionCopies: sessionCopies(o.sessionCopies),
     servers,
   };
 }

@@ -3,6 +3,7 @@ import type { RouteTable } from '../cluster/route-table.js';
 import type { ServerInfo } from '../cluster/server-info.js';
 import type { SessionRegistry } from '../cluster/session-registry.js';
 import type { ServerTransport } from '../transport/server-transport.js';
+import type { CopyReconcilerOptions } from './copy-reconciler.js';
 
 /** Chooses the server for a forwarded call among those serving its service; undefined = none fits. */
 export type InstancePicker = (candidates: readonly ServerInfo[], sessionId: string, route: string) => ServerInfo | undefined;
@@ -33,4 +34,9 @@ export interface ClusterOptions {
   routeTable?: () => RouteTable | undefined;
   /** Forwarded routes an unauthenticated session may call (for gateways with requireAuth). */
   publicRoutes?: readonly string[];
+  /**
+   * How a backend checks its copies of sessions with their gateways, to close those whose close
+   * notice it missed (it was out of the membership) and those of a gateway gone or restarted.
+   */
+  sessionCopies?: CopyReconcilerOptions;
 }

@@ -1,33 +1,25 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
 import type { ServerInfo } from '../cluster/server-info.js';
-import { decodeUpdate } from '../cluster/session-snapshot.js';
 import { stickyKey } from '../cluster/sticky-bindings.js';
 import type { ClientSession, Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
-import { Adapter, RpcError, type Invoker, type OperationEntry, type OperationRef } from '../rpc/index.js';
-import { ProtocolError } from '../wire/index.js';
+import { Adapter, RpcError, type Invoker, type OperationRef } from '../rpc/index.js';
 import { BackendService } from './backend-service.js';
 import { ClusterGroup } from './cluster-group.js';
 import type { ClusterOptions } from './cluster-options.js';
+import { CopyReconciler, decodeAliveAnswer, type AliveAnswer, type CopyReconcilerHost } from './copy-reconciler.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { registryResumeStore } from './registry-resume-store.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
 import { hash32, hashServers, rendezvousPick, type HashedServers } from '../cluster/rendezvous.js';
 import type { Scheduler } from './scheduler.js';
+import { systemEntries, type SystemTarget } from './system-entries.js';
 import { frontendOf, SystemOps } from './system-ops.js';
 
 /** System calls from one server to another go on one pooled connection so they keep their order. */
 const SYSTEM_KEY = 0;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-function field(v: unknown, name: string): string {
-  const x = isRecord(v) ? v[name] : undefined;
-  if (typeof x !== 'string') throw new ProtocolError('ERR_BODY_INVALID', `system message without string "${name}"`);
-  return x;
-}
+const EMPTY = new Uint8Array(0);
 
 /**
  * One server's part in a cluster: serves the internal system operations and the application's
@@ -36,9 +28,12 @@ function field(v: unknown, name: string): string {
  */
 export class ClusterRuntime implements RemoteSessionHost {
   readonly self: ServerInfo;
+  /** This process, as opposed to earlier ones of the same server id: session ids repeat after a gateway restarts. */
+  readonly incarnation = randomUUID();
   readonly #options: ClusterOptions;
   readonly #logger: Logger;
   readonly #backend: BackendService;
+  readonly #reconciler: CopyReconciler;
   readonly #groups = new Map<string, ClusterGroup>();
   readonly #leaving = new Set<string>();
   /** Servers gone from discovery after announcing they leave: forgotten once their calls could still be in flight. */
@@ -60,7 +55,16 @@ export class ClusterRuntime implements RemoteSessionHost {
     const services = options.self.services ?? [...new Set(clientRoutes.map((r) => r.split('.')[0]!))];
     this.self = { ...options.self, services };
     this.#sticky = new Set(options.stickyServices ?? []);
-    this.#backend = new BackendService(registry, scheduler, logger, this);
+    this.#backend = new BackendService(registry, scheduler, logger, this, (id) => this.#reconciler.check(id));
+    const backend = this.#backend;
+    const host: CopyReconcilerHost = {
+      copiesOf: (id) => backend.copiesOf(id),
+      frontendsWithCopies: () => backend.frontendsWithCopies(),
+      closeCopy: (copy, reason) => backend.closeCopy(copy, reason),
+      member: (id) => this.#byId.get(id),
+      askAlive: (server, sids) => this.#askAlive(server, sids),
+    };
+    this.#reconciler = new CopyReconciler(host, logger, options.sessionCopies);
   }
 
   /** Deadline of forwarded requests, in ms. */
@@ -77,6 +81,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#unsubscribe = this.#options.discovery.subscribe((members) => this.#onMembership(members));
     await this.#options.discovery.start(this.self);
     this.#onMembership(this.#options.discovery.members());
+    this.#reconciler.start();
   }
 
   /**
@@ -103,6 +108,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       .filter((m) => m.id !== this.self.id)
       .map((m) => this.#options.transport.invoker(m, SYSTEM_KEY).call(SystemOps.leaving, note, { timeoutMs: 1000 }).catch(() => undefined));
     await Promise.all(told);
+    this.#reconciler.stop();
     for (const t of this.#forgetTimers.values()) clearTimeout(t);
     await this.#options.discovery.stop().catch((err: unknown) => this.logError(err, 'discovery stop failed'));
     await this.#backend.drain(this.#options.drainMs ?? 500);
@@ -113,14 +119,37 @@ export class ClusterRuntime implements RemoteSessionHost {
 
   #onMembership(members: readonly ServerInfo[]): void {
     const next = new Map(members.map((m) => [m.id, m]));
-    for (const id of this.#byId.keys()) {
+    const before = this.#byId;
+    for (const [id, info] of before) {
       if (next.has(id)) continue;
       if (this.#leaving.has(id)) this.#forgetLater(id);
       else this.#options.transport.forget(id);
+      if (info.frontend) this.#reconciler.gatewayLeft(id);
     }
     for (const id of next.keys()) this.#cancelForget(id);
     this.#byId = next;
     this.#byService.clear();
+    for (const m of next.values()) {
+      const prev = before.get(m.id);
+      if (m.id !== this.self.id && (prev?.host !== m.host || prev.port !== m.port)) this.#appeared(m, before.size > 0);
+    }
+  }
+
+  /**
+   * A server joined, came back or moved. Its sessions may have closed while this backend could not
+   * be told (or it was restarted): the copies held of them are checked. And if this is a gateway,
+   * a server that joins after it may have missed close notices from it while away: it is told to
+   * check. (Not the servers found at start: in static discovery they may not be up yet.)
+   */
+  #appeared(m: ServerInfo, afterStart: boolean): void {
+    if (m.frontend) this.#reconciler.gatewayBack(m.id);
+    if (this.#gateway && afterStart) this.#sendSystem(m, SystemOps.recheck, encodeFramedJson({ id: this.self.id }, EMPTY));
+  }
+
+  async #askAlive(server: ServerInfo, sids: readonly string[]): Promise<AliveAnswer> {
+    const invoker = this.#options.transport.invoker(server, SYSTEM_KEY);
+    const reply = await invoker.call(SystemOps.alive, encodeFramedJson({ sids }, EMPTY), { timeoutMs: this.callTimeoutMs });
+    return decodeAliveAnswer(decodeFramedJson(reply).header);
   }
 
   /**
@@ -319,42 +348,20 @@ export class ClusterRuntime implements RemoteSessionHost {
   /** The internal operations plus the application's handler routes. */
   #adapter(): Adapter {
     const adapter = new Adapter({ name: `cluster-${this.self.id}` });
-    adapter.add(this, this.#systemEntries());
-    this.#backend.addTo(adapter);
-    return adapter;
-  }
-
-  #systemEntries(): OperationEntry<ClusterRuntime>[] {
-    const entry = (op: OperationRef, run: (header: unknown, body: Uint8Array) => void): OperationEntry<ClusterRuntime> => ({
-      ...op,
-      invoke: (_s, bytes) => {
-        const { header, body } = decodeFramedJson(bytes);
-        run(header, body);
-        return new Uint8Array(0);
-      },
-    });
-    const gw = (): Gateway => {
-      if (!this.#gateway) throw new RpcError('unimplemented', `${this.self.id} is not a frontend`);
-      return this.#gateway;
-    };
-    return [
-      entry(SystemOps.push, (h, body) => {
-        const sids = isRecord(h) && Array.isArray(h.sids) ? h.sids.filter((x): x is string => typeof x === 'string') : [];
-        gw().pushToSessions(sids, field(h, 'route'), body);
-      }),
-      entry(SystemOps.kick, (h) => gw().session(field(h, 'sid'))?.kick(field(h, 'reason'))),
-      entry(SystemOps.update, (h) => gw().session(field(h, 'sid'))?.applyUpdate(decodeUpdate(isRecord(h) ? h.update : undefined))),
-      entry(SystemOps.group, (h) => this.#applyGroupOp(field(h, 'op'), field(h, 'group'), field(h, 'sid'))),
-      entry(SystemOps.groupcast, (h, body) => {
-        const except = isRecord(h) && typeof h.except === 'string' ? h.except : undefined;
-        gw().group(field(h, 'group')).broadcastBytes(field(h, 'route'), body, { except });
-      }),
-      entry(SystemOps.closed, (h) => this.#backend.sessionClosed(field(h, 'sid'), field(h, 'reason'))),
-      entry(SystemOps.leaving, (h) => {
-        const id = field(h, 'id');
+    const target: SystemTarget = {
+      id: this.self.id,
+      incarnation: this.incarnation,
+      gateway: () => this.#gateway,
+      applyGroupOp: (op, group, sid) => this.#applyGroupOp(op, group, sid),
+      sessionClosed: (sid, reason) => this.#backend.sessionClosed(sid, reason),
+      recheck: (frontendId) => this.#reconciler.check(frontendId),
+      leaving: (id) => {
         if (this.#byId.has(id)) this.#leaving.add(id);
         this.#byService.clear();
-      }),
-    ];
+      },
+    };
+    adapter.add(target, systemEntries(target));
+    this.#backend.addTo(adapter);
+    return adapter;
   }
 }

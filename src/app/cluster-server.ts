@@ -91,6 +91,7 @@ export async function startClusterServer(config: ClusterConfig, name: string): P
       registry: await registryFor(config, logger),
       routeTable: routes ? () => routes.table : undefined,
       stickyServices: config.sticky,
+      sessionCopies: config.sessionCopies,
     },
   });
   if (routes) app.component({ name: 'route-table', shutdown: () => routes.close() });

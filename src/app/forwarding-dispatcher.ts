@@ -144,7 +144,7 @@ export class ForwardingDispatcher implements Dispatcher {
   #snapshot(session: Session): Uint8Array {
     const cached = this.#snapshots.get(session);
     if (cached && cached.version === session.version) return cached.bytes;
-    const bytes = encodeSnapshot({ id: session.id, frontendId: session.frontendId, uid: session.uid, version: session.version, data: session.data() });
+    const bytes = encodeSnapshot({ id: session.id, frontendId: session.frontendId, incarnation: this.#runtime.incarnation, uid: session.uid, version: session.version, data: session.data() });
     this.#snapshots.set(session, { version: session.version, bytes });
     return bytes;
   }

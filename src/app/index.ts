@@ -6,3 +6,4 @@ export type { HandlerContext, HandlerMethod } from './handler-context.js';
 export type { HandlerOptions } from './handler-registry.js';
 export { Scheduler, type Job, type TimerHandle } from './scheduler.js';
 export type { ClusterOptions, InstancePicker } from './cluster-options.js';
+export { CopyCloseReason, type CopyReconcilerOptions } from './copy-reconciler.js';

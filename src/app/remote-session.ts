@@ -20,6 +20,8 @@ export interface RemoteSessionHost {
 export class RemoteSession implements ClientSession {
   readonly id: string;
   readonly frontendId: string;
+  /** The gateway process the session lives in (ids repeat after a gateway restarts). */
+  readonly incarnation: string | undefined;
   #uid: string | undefined;
   #data: Map<string, unknown>;
   #version: number;
@@ -31,6 +33,7 @@ export class RemoteSession implements ClientSession {
   constructor(snapshot: SessionSnapshot, host: RemoteSessionHost) {
     this.id = snapshot.id;
     this.frontendId = snapshot.frontendId;
+    this.incarnation = snapshot.incarnation;
     this.#uid = snapshot.uid;
     this.#data = new Map(Object.entries(snapshot.data));
     this.#version = snapshot.version;

@@ -21,6 +21,13 @@ export const SystemOps = {
   groupcast: op('__yard.gw.groupcast'),
   /** To a backend: a session it served has closed. `{sid, reason}`. */
   closed: op('__yard.be.closed'),
+  /**
+   * To a gateway: which of these sessions do you still hold? `{sids}`; answers `{incarnation, alive}`.
+   * Two-way: a backend asks it to close the copies whose close notice never reached it.
+   */
+  alive: op('__yard.gw.alive', false),
+  /** To a backend: gateway `{id}` appeared, or saw you appear; check your copies of its sessions. */
+  recheck: op('__yard.be.recheck'),
   /** To every server: the sender is leaving; stop routing to it. `{id}`. Two-way: the sender waits for it. */
   leaving: op('__yard.all.leaving', false),
 } as const;

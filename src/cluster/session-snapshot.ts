@@ -4,6 +4,8 @@ import { ProtocolError, parseJsonBody, utf8Encode } from '../wire/index.js';
 export interface SessionSnapshot {
   readonly id: string;
   readonly frontendId: string;
+  /** The gateway process that holds it: a restarted gateway hands out the same ids again. */
+  readonly incarnation?: string;
   readonly uid?: string;
   /** The gateway's session version when the snapshot was taken (see Session.version). */
   readonly version: number;
@@ -33,6 +35,7 @@ export function decodeSnapshot(bytes: Uint8Array): SessionSnapshot {
     !isRecord(v) ||
     typeof v.id !== 'string' ||
     typeof v.frontendId !== 'string' ||
+    (v.incarnation !== undefined && typeof v.incarnation !== 'string') ||
     typeof v.version !== 'number' ||
     !isRecord(v.data) ||
     (v.uid !== undefined && typeof v.uid !== 'string')

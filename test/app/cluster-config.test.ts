@@ -12,6 +12,7 @@ test('defaults: static discovery, TCP pools of 4, memory registry, services from
   assert.deepEqual(c.transport, { kind: 'tcp', poolSize: 4 });
   assert.deepEqual(c.registry, { kind: 'memory' });
   assert.deepEqual(c.servers[1]!.services, ['chat']);
+  assert.deepEqual(c.sessionCopies, { gatewayGoneMs: 30_000, checkIntervalMs: 60_000 });
   assert.deepEqual(serverInstances(c).map((i) => [i.id, i.frontend]), [['gate1', true], ['chat1', false]]);
 });
 
@@ -35,6 +36,8 @@ const bad: [string, unknown, RegExp][] = [
   ],
   ['allocating ids with nowhere to claim them', { ...base, servers: [{ id: 'chat', type: 'chat', allocateId: true }] }, /needs etcd discovery or the Redis registry/],
   ['a route code out of range', { ...base, dictionary: { 'a.b': 70000 } }, /dictionary.a.b must be an integer in 1..65535/],
+  ['a negative gatewayGoneMs', { ...base, sessionCopies: { gatewayGoneMs: -1 } }, /sessionCopies.gatewayGoneMs must be an integer in 0..86400000/],
+  ['an unknown sessionCopies key', { ...base, sessionCopies: { graceMs: 5 } }, /sessionCopies.graceMs is not an option/],
 ];
 
 for (const [name, config, message] of bad) {

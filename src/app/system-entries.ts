@@ -1,0 +1,77 @@
+import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
+import { decodeUpdate } from '../cluster/session-snapshot.js';
+import type { Gateway } from '../gateway/index.js';
+import { RpcError, type OperationEntry, type OperationRef } from '../rpc/index.js';
+import { ProtocolError } from '../wire/index.js';
+import { SystemOps } from './system-ops.js';
+
+const EMPTY = new Uint8Array(0);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function field(v: unknown, name: string): string {
+  const x = isRecord(v) ? v[name] : undefined;
+  if (typeof x !== 'string') throw new ProtocolError('ERR_BODY_INVALID', `system message without string "${name}"`);
+  return x;
+}
+
+function strings(v: unknown, name: string): string[] {
+  const x = isRecord(v) ? v[name] : undefined;
+  return Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : [];
+}
+
+/** What the internal operations act on in the server that serves them (its cluster runtime). */
+export interface SystemTarget {
+  readonly id: string;
+  /** This process among the restarts of its server id (answered to `__yard.gw.alive`). */
+  readonly incarnation: string;
+  /** The server's gateway, if it is a frontend. */
+  gateway(): Gateway | undefined;
+  applyGroupOp(op: string, group: string, sid: string): void;
+  /** A backend's copy of a session is told the session closed. */
+  sessionClosed(sid: string, reason: string): void;
+  /** Gateway `frontendId` asks this backend to check its copies of that gateway's sessions. */
+  recheck(frontendId: string): void;
+  /** Server `id` announced it leaves: stop routing to it. */
+  leaving(id: string): void;
+}
+
+/** The operations one server serves to the others (`SystemOps`), decoding each header strictly. */
+export function systemEntries(t: SystemTarget): OperationEntry<SystemTarget>[] {
+  const entry = (op: OperationRef, run: (header: unknown, body: Uint8Array) => void): OperationEntry<SystemTarget> => ({
+    ...op,
+    invoke: (_s, bytes) => {
+      const { header, body } = decodeFramedJson(bytes);
+      run(header, body);
+      return EMPTY;
+    },
+  });
+  const gw = (): Gateway => {
+    const g = t.gateway();
+    if (!g) throw new RpcError('unimplemented', `${t.id} is not a frontend`);
+    return g;
+  };
+  return [
+    entry(SystemOps.push, (h, body) => void gw().pushToSessions(strings(h, 'sids'), field(h, 'route'), body)),
+    entry(SystemOps.kick, (h) => gw().session(field(h, 'sid'))?.kick(field(h, 'reason'))),
+    entry(SystemOps.update, (h) => gw().session(field(h, 'sid'))?.applyUpdate(decodeUpdate(isRecord(h) ? h.update : undefined))),
+    entry(SystemOps.group, (h) => t.applyGroupOp(field(h, 'op'), field(h, 'group'), field(h, 'sid'))),
+    entry(SystemOps.groupcast, (h, body) => {
+      const except = isRecord(h) && typeof h.except === 'string' ? h.except : undefined;
+      gw().group(field(h, 'group')).broadcastBytes(field(h, 'route'), body, { except });
+    }),
+    entry(SystemOps.closed, (h) => t.sessionClosed(field(h, 'sid'), field(h, 'reason'))),
+    entry(SystemOps.recheck, (h) => t.recheck(field(h, 'id'))),
+    {
+      ...SystemOps.alive,
+      invoke: (_s, bytes) => {
+        const g = gw();
+        const alive = strings(decodeFramedJson(bytes).header, 'sids').filter((sid) => g.session(sid) !== undefined);
+        return encodeFramedJson({ incarnation: t.incarnation, alive }, EMPTY);
+      },
+    },
+    entry(SystemOps.leaving, (h) => t.leaving(field(h, 'id'))),
+  ];
+}

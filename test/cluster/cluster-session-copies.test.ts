@@ -1,0 +1,169 @@
+/**
+ * A backend's copies of sessions when close notices cannot reach it (real etcd with 2 s leases, TCP
+ * pools, real `yard start` processes): a backend paused past its lease misses a session's close and
+ * closes its copy once it is back; a restarted gateway's old sessions are closed, and its new ones
+ * (which reuse the old ids) do not see the old sessions' data; a gateway killed for good has its
+ * sessions' copies closed after `sessionCopies.gatewayGoneMs`.
+ */
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, type Client } from '../../src/client/index.js';
+import { RpcError } from '../../src/index.js';
+import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
+import { freePort, startEtcd, type EtcdService } from '../support/services.js';
+
+const etcds: EtcdService[] = [];
+const procs: ServerProc[] = [];
+const clients: Client[] = [];
+
+after(async () => {
+  for (const c of clients) await c.close().catch(() => undefined);
+  for (const p of procs) p.child.kill('SIGCONT');
+  await Promise.all(procs.map((p) => stopServer(p)));
+  await Promise.all(etcds.map((e) => e.stop()));
+});
+
+/** Starts etcd and writes a config of `gateways` and backend chat1 (services chat, probe). */
+async function cluster(gateways: string[], sessionCopies: object): Promise<string> {
+  const etcd = await startEtcd();
+  etcds.push(etcd);
+  const servers: object[] = [{ id: 'chat1', type: 'chat', services: ['chat', 'probe'] }];
+  for (const id of gateways) servers.push({ id, type: 'gateway', ws: await freePort() });
+  return writeConfig({
+    app: resolve('test/cluster/fixtures/cluster-test-app.ts'),
+    discovery: { kind: 'etcd', endpoints: [etcd.endpoint], ttlSec: 2 },
+    transport: { kind: 'tcp', poolSize: 2 },
+    sessionCopies,
+    servers,
+  });
+}
+
+async function start(configFile: string, id: string): Promise<ServerProc> {
+  const p = await startServer(configFile, id);
+  procs.push(p);
+  return p;
+}
+
+async function client(gate: ServerProc): Promise<Client> {
+  const c = await connect(`ws://127.0.0.1:${gate.ws}/`);
+  clients.push(c);
+  return c;
+}
+
+/** Polls `check` every 100 ms until it answers true; fails naming `what` after `timeoutMs`. */
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(100);
+  }
+}
+
+type Closed = { server: string; closed: Record<string, string> };
+
+/** Which sessions' copies on chat1 ran their `watchClose` hook, asked through `via`. */
+async function closedOnBackend(via: Client): Promise<Record<string, string>> {
+  const r = (await via.request('probe.closedCopies', {}, { timeoutMs: 2000 })) as Closed;
+  assert.equal(r.server, 'chat1');
+  return r.closed;
+}
+
+/** Has chat1 hold a copy of `c`'s session with a close hook; answers the session id. */
+async function watched(c: Client): Promise<string> {
+  const r = (await c.request('probe.watchClose', {}, { timeoutMs: 5000 })) as { id: string; server: string };
+  assert.equal(r.server, 'chat1');
+  return r.id;
+}
+
+test('a backend out of the membership when a session closes closes its copy once it is back', async () => {
+  // No periodic check: only the backend's return may set it right.
+  const configFile = await cluster(['gate1'], { gatewayGoneMs: 60_000, checkIntervalMs: 0 });
+  const chat1 = await start(configFile, 'chat1');
+  const gate1 = await start(configFile, 'gate1');
+  const victim = await client(gate1);
+  const keeper = await client(gate1);
+  const victimSid = await watched(victim);
+  const keeperSid = await watched(keeper);
+
+  chat1.child.kill('SIGSTOP');
+  // The gateway drops chat1 once its lease lapses: a new request then finds no server for `probe`.
+  const prober = await client(gate1);
+  await until(
+    () => prober.request('probe.whoami', {}, { timeoutMs: 300 }).then(() => false, (e: RpcError) => e.code === 'not_found'),
+    15_000,
+    'the gateway dropped the paused backend',
+  );
+  await victim.close();
+  await until(
+    async () => gate1.output.split('\n').some((l) => l.includes('system message to an unknown server dropped') && l.includes('__yard.be.closed')),
+    5000,
+    'the close notice to the paused backend was dropped',
+  );
+
+  chat1.child.kill('SIGCONT');
+  let closed: Record<string, string> = {};
+  await until(
+    async () => {
+      closed = await closedOnBackend(keeper);
+      return victimSid in closed;
+    },
+    20_000,
+    "the backend ran the close hook of the session that closed while it was away",
+  );
+  assert.equal(closed[victimSid], 'session closed while away');
+  assert.ok(!(keeperSid in closed), 'the copy of a session still open is kept');
+  assert.equal(await watched(keeper), keeperSid, 'the open session is still served');
+  assert.ok(chat1.output.includes('closed copies of sessions their gateway no longer holds'));
+});
+
+test('a gateway restarted: the old sessions’ copies are closed, and a new session reusing an old id does not see its data', async (t) => {
+  const configFile = await cluster(['gate1'], { gatewayGoneMs: 60_000, checkIntervalMs: 0 });
+  const chat1 = await start(configFile, 'chat1');
+  let gate1 = await start(configFile, 'gate1');
+  const old = await client(gate1);
+  assert.equal(((await old.request('probe.login', { uid: 'alice' })) as { server: string }).server, 'chat1');
+  const oldSid = await watched(old);
+
+  await stopServer(gate1, 'SIGKILL');
+  gate1 = await start(configFile, 'gate1');
+  const fresh = await client(gate1);
+  const seen = (await fresh.request('probe.session', {}, { timeoutMs: 5000 })) as { id: string; uid?: string };
+  t.diagnostic(`old session ${oldSid}, new session ${seen.id}`);
+  assert.equal(seen.uid, undefined, 'the new session is not logged in as the old one');
+  let closed: Record<string, string> = {};
+  await until(
+    async () => {
+      closed = await closedOnBackend(fresh);
+      return oldSid in closed;
+    },
+    20_000,
+    "the backend closed the killed gateway's session",
+  );
+  assert.equal(closed[oldSid], 'gateway restarted');
+  assert.ok(chat1.child.exitCode === null);
+});
+
+test('a gateway killed for good: its sessions’ copies are closed after gatewayGoneMs', async () => {
+  const configFile = await cluster(['gate1', 'gate2'], { gatewayGoneMs: 1000, checkIntervalMs: 0 });
+  await start(configFile, 'chat1');
+  const [gate1, gate2] = await Promise.all([start(configFile, 'gate1'), start(configFile, 'gate2')]);
+  const onGone = await client(gate2);
+  const onLive = await client(gate1);
+  const goneSid = await watched(onGone);
+  const liveSid = await watched(onLive);
+
+  await stopServer(gate2, 'SIGKILL');
+  let closed: Record<string, string> = {};
+  await until(
+    async () => {
+      closed = await closedOnBackend(onLive);
+      return goneSid in closed;
+    },
+    20_000,
+    "the backend closed the dead gateway's session",
+  );
+  assert.equal(closed[goneSid], 'gateway gone');
+  assert.ok(!(liveSid in closed), 'sessions of the other gateway are kept');
+});
