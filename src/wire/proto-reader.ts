@@ -5,8 +5,8 @@
  * there. Nested messages narrow the readable window with enter()/leave(), so a field can never run
  * past the end of the message that holds it.
  */
-import { utf8Decode } from './bytes.js';
 import { ProtocolError } from './errors.js';
+import { readShortUtf8 } from './short-utf8.js';
 
 /** Limits of a {@link ProtoReader}. */
 export interface ProtoReaderOptions {
@@ -15,6 +15,11 @@ export interface ProtoReaderOptions {
 }
 
 const DEFAULT_MAX_DEPTH = 100;
+const TWO_32 = 4294967296;
+/** High words below this keep a 64-bit value within 2^53, where number arithmetic is exact. */
+const SAFE_HI = 0x200000;
+/** High words from this up keep a negative 64-bit value within -2^53. */
+const SAFE_NEGATIVE_HI = 0xffe00000;
 
 /** Thrown for every malformed input. */
 function invalid(detail: string): ProtocolError {
@@ -73,18 +78,20 @@ export class ProtoReader {
     return (v >>> 1) ^ -(v & 1);
   }
 
-  /** Unsigned 64-bit varint. */
+  /** Unsigned 64-bit varint. Hot path: a value below 2^53 becomes one bigint from a number. */
   uint64(): bigint {
     const lo = this.#varint() >>> 0;
     const hi = this.#hi;
-    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    if (hi < SAFE_HI) return BigInt(hi * TWO_32 + lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
-  /** Signed 64-bit varint. */
+  /** Signed 64-bit varint. Hot path: a value within ±2^53 becomes one bigint from a number. */
   int64(): bigint {
     const lo = this.#varint() >>> 0;
     const hi = this.#hi;
-    if (hi === 0) return BigInt(lo);
+    if (hi < SAFE_HI) return BigInt(hi * TWO_32 + lo);
+    if (hi >= SAFE_NEGATIVE_HI) return BigInt((hi - TWO_32) * TWO_32 + lo);
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
   }
 
@@ -149,7 +156,7 @@ export class ProtoReader {
   string(): string {
     const len = this.#length();
     const at = this.#take(len);
-    return len === 0 ? '' : utf8Decode(this.#buf, at, at + len);
+    return len === 0 ? '' : readShortUtf8(this.#buf, at, at + len);
   }
 
   /**

@@ -5,6 +5,7 @@
  * DataView only, through the helpers of bytes.ts.
  */
 import { allocBytes, utf8Length, utf8Write } from './bytes.js';
+import { SHORT_STRING_UNITS, writeShortUtf8 } from './short-utf8.js';
 
 /** Wire types of the protobuf encoding (the low three bits of a field tag). */
 export const WireType = {
@@ -18,17 +19,45 @@ export const WireType = {
 
 const EMPTY = new Uint8Array(0);
 
-/** Appends protobuf-encoded values; `finish()` returns the bytes written so far. */
+/** First size of a scratch buffer (see {@link ProtoWriter}). */
+const SCRATCH_BYTES = 4096;
+/** A scratch buffer that grew past this is dropped rather than kept for the next writer. */
+const SCRATCH_KEEP_MAX = 64 * 1024;
+/** Bounds of the 64-bit values written through number arithmetic instead of bigint. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
+const TWO_32 = 4294967296;
+
+/** A finished writer's scratch buffer, waiting for the next writer. */
+let spareScratch: Uint8Array | undefined;
+
+/**
+ * Appends protobuf-encoded values; `finish()` returns the bytes written so far. Hot path: a writer
+ * made without a size works in a scratch buffer kept from the last one (grown once, reused across
+ * messages) and finish() copies out exactly the bytes written, so encoding a message costs one
+ * right-sized allocation instead of a buffer that doubles its way up.
+ */
 export class ProtoWriter {
   #buf: Uint8Array;
   #view: DataView;
   #pos = 0;
+  /** Whether #buf is a scratch buffer: finish() copies the bytes out and keeps the buffer for reuse. */
+  #scratch = false;
   /** Start offsets of the open fork()s (where their one-byte length placeholder sits). */
   #forks: number[] = [];
 
-  /** `initialSize` is the first buffer's length in bytes; it doubles as needed. Default 256. */
-  constructor(initialSize = 256) {
-    this.#buf = allocBytes(Math.max(16, initialSize));
+  /**
+   * `initialSize`: the first buffer's length in bytes (it doubles as needed). Without it the writer
+   * borrows the scratch buffer, or starts its own when another writer holds it (or never finished).
+   */
+  constructor(initialSize?: number) {
+    if (initialSize === undefined) {
+      this.#buf = spareScratch ?? allocBytes(SCRATCH_BYTES);
+      this.#scratch = true;
+      spareScratch = undefined;
+    } else {
+      this.#buf = allocBytes(Math.max(16, initialSize));
+    }
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   }
 
@@ -69,8 +98,13 @@ export class ProtoWriter {
     return this.uint32(((v << 1) ^ (v >> 31)) >>> 0);
   }
 
-  /** Unsigned 64-bit varint (taken modulo 2^64). */
+  /** Unsigned 64-bit varint (taken modulo 2^64). Hot path: values within ±2^53 use number arithmetic. */
   uint64(value: bigint): this {
+    if (value >= MIN_SAFE && value <= MAX_SAFE) {
+      // Two's complement falls out of ToUint32 and a floored division for any safe integer.
+      const n = Number(value);
+      return this.#varint64(n >>> 0, Math.floor(n / TWO_32) >>> 0);
+    }
     const u = BigInt.asUintN(64, value);
     return this.#varint64(Number(u & 0xffffffffn), Number(u >> 32n));
   }
@@ -144,8 +178,15 @@ export class ProtoWriter {
     return this;
   }
 
-  /** Length-delimited UTF-8 text. */
+  /** Length-delimited UTF-8 text. Hot path: a short string is encoded in JavaScript behind a one-byte length. */
   string(value: string): this {
+    if (value.length <= SHORT_STRING_UNITS) {
+      this.#reserve(1 + 3 * value.length);
+      const n = writeShortUtf8(this.#buf, this.#pos + 1, value);
+      this.#buf[this.#pos] = n;
+      this.#pos += 1 + n;
+      return this;
+    }
     const len = utf8Length(value);
     this.uint32(len);
     this.#reserve(len);
@@ -188,11 +229,20 @@ export class ProtoWriter {
   /** The bytes written; the writer starts over empty afterwards. */
   finish(): Uint8Array {
     if (this.#forks.length > 0) throw new RangeError('ProtoWriter.finish() with an open fork()');
-    const out = this.#buf.subarray(0, this.#pos);
+    const out = this.#scratch ? this.#copyOut() : this.#buf.subarray(0, this.#pos);
     // The bytes now belong to the caller; a new buffer is allocated only if the writer is used again.
     this.#buf = EMPTY;
     this.#view = new DataView(EMPTY.buffer);
     this.#pos = 0;
+    return out;
+  }
+
+  /** Copies the bytes out of a scratch buffer and keeps the buffer for the next writer. */
+  #copyOut(): Uint8Array {
+    const out = allocBytes(this.#pos);
+    out.set(this.#buf.subarray(0, this.#pos));
+    if (!spareScratch && this.#buf.length <= SCRATCH_KEEP_MAX) spareScratch = this.#buf;
+    this.#scratch = false;
     return out;
   }
 
