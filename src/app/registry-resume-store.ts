@@ -9,8 +9,10 @@ import type { ResumeStore } from '../gateway/index.js';
 export function registryResumeStore(registry: SessionRegistry | undefined): ResumeStore | undefined {
   if (!registry?.saveResumable || !registry.refreshResumable || !registry.dropResumable || !registry.takeResumable) return undefined;
   const r = registry as Required<Pick<SessionRegistry, 'saveResumable' | 'refreshResumable' | 'dropResumable' | 'takeResumable'>>;
+  const update = registry.updateResumable?.bind(registry);
   return {
     save: (token, state, ttlMs) => r.saveResumable(token, state, ttlMs),
+    update: update && ((token, state, ttlMs) => update(token, state, ttlMs)),
     refresh: (tokens, ttlMs) => r.refreshResumable(tokens, ttlMs),
     drop: (token) => r.dropResumable(token),
     take: (token) => r.takeResumable(token),

@@ -59,6 +59,15 @@ export class MemorySessionRegistry implements SessionRegistry {
     this.#resumable.set(token, { bytes: encodeResumable(snapshot), expiresAt: Date.now() + ttlMs });
   }
 
+  async updateResumable(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<boolean> {
+    this.#checkOpen();
+    checkResumeArgs(token, ttlMs);
+    const entry = this.#resumable.get(token);
+    if (!entry || entry.expiresAt <= Date.now()) return false;
+    await this.saveResumable(token, snapshot, ttlMs);
+    return true;
+  }
+
   async refreshResumable(tokens: readonly string[], ttlMs: number): Promise<void> {
     this.#checkOpen();
     for (const token of tokens) {

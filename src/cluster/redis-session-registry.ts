@@ -143,6 +143,13 @@ export class RedisSessionRegistry implements SessionRegistry {
     await this.#run('saveResumable', () => this.#redis.set(this.#resumePrefix + token, bytes, 'PX', ttlMs));
   }
 
+  /** SET … XX: written only while the key exists. */
+  async updateResumable(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<boolean> {
+    checkResumeArgs(token, ttlMs);
+    const bytes = Buffer.from(encodeResumable(snapshot));
+    return (await this.#run('updateResumable', () => this.#redis.set(this.#resumePrefix + token, bytes, 'PX', ttlMs, 'XX'))) === 'OK';
+  }
+
   /** One round trip for the lot: a pipeline of PEXPIRE. */
   async refreshResumable(tokens: readonly string[], ttlMs: number): Promise<void> {
     for (const token of tokens) checkResumeArgs(token, ttlMs);

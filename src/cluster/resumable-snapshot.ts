@@ -1,14 +1,18 @@
 import { RpcError } from '../rpc/errors.js';
-import { parseJsonBody, utf8Encode } from '../wire/index.js';
+import { base64Decode, base64Encode, parseJsonBody, utf8Encode } from '../wire/index.js';
 
 /**
  * A resumable session as the registry keeps it under its resume token, so another gateway can
- * restore it when the session's gateway dies: the user bound, the session data, the groups.
+ * restore it when the session's gateway dies: the user bound, the session data, the groups. A
+ * gateway stopping gracefully adds the number of the session's last push and the pushes its client
+ * has not had (stored as base64), so the session resumes elsewhere without a gap.
  */
 export interface ResumableSnapshot {
   readonly uid?: string;
   readonly data: Record<string, unknown>;
   readonly groups: readonly string[];
+  readonly seq?: number;
+  readonly pushes?: readonly Uint8Array[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -17,7 +21,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Encodes a snapshot as JSON (session data is whatever the application stored, as in forwarding). */
 export function encodeResumable(s: ResumableSnapshot): Uint8Array {
-  return utf8Encode(JSON.stringify({ uid: s.uid, data: s.data, groups: s.groups }));
+  const handover = s.seq === undefined ? {} : { seq: s.seq, pushes: (s.pushes ?? []).map(base64Encode) };
+  return utf8Encode(JSON.stringify({ uid: s.uid, data: s.data, groups: s.groups, ...handover }));
 }
 
 /** Decodes and checks a stored snapshot; undefined when it is malformed (it is then not restored). */
@@ -31,7 +36,16 @@ export function decodeResumable(bytes: Uint8Array): ResumableSnapshot | undefine
   if (!isRecord(v) || !isRecord(v.data) || !Array.isArray(v.groups)) return undefined;
   if (v.uid !== undefined && (typeof v.uid !== 'string' || v.uid === '')) return undefined;
   if (!v.groups.every((g) => typeof g === 'string' && g !== '')) return undefined;
-  return { uid: v.uid as string | undefined, data: v.data, groups: v.groups as string[] };
+  const base = { uid: v.uid as string | undefined, data: v.data, groups: v.groups as string[] };
+  if (v.seq === undefined) return base;
+  const pushes = v.pushes ?? [];
+  if (!Number.isSafeInteger(v.seq) || !Array.isArray(pushes) || !pushes.every((p) => typeof p === 'string')) return undefined;
+  if ((v.seq as number) < pushes.length) return undefined;
+  try {
+    return { ...base, seq: v.seq as number, pushes: (pushes as string[]).map(base64Decode) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Rejects a token or TTL the registry cannot key on, so a bug upstream fails clearly. */

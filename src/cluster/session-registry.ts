@@ -31,6 +31,12 @@ export interface SessionRegistry {
   saveResumable?(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<void>;
   /** Pushes back the expiry of these tokens' snapshots to `ttlMs` from now; missing ones are skipped. */
   refreshResumable?(tokens: readonly string[], ttlMs: number): Promise<void>;
+  /**
+   * Overwrites a token's snapshot only if it is still there (not taken, not expired); false when
+   * it is not. Optional even with the four: a gateway handing sessions over uses it to learn that
+   * another gateway took one.
+   */
+  updateResumable?(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<boolean>;
   /** Deletes a token's snapshot (its session ended or got a new token). */
   dropResumable?(token: string): Promise<void>;
   /** Deletes and returns a token's snapshot in one step: of two gateways asking, only one gets it. */

@@ -32,6 +32,15 @@ export class ReplayBuffer {
   }
 
   /**
+   * Makes the next push number `seq + 1` (a session handed over by another gateway continues its
+   * numbering here). Only on an empty buffer that has numbered nothing yet.
+   */
+  startAt(seq: number): void {
+    if (this.#last !== 0 || this.#count !== 0 || !Number.isSafeInteger(seq) || seq < 0) throw new RangeError('replay buffer can start at a number only before its first push');
+    this.#last = seq;
+  }
+
+  /**
    * Numbers and keeps a push, dropping the oldest beyond the limits. Hot path for resumable
    * sessions: an array store and a few additions; the ring grows by doubling, never per push.
    */

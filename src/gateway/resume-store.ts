@@ -1,12 +1,17 @@
 /**
  * What another gateway needs to take over a resumable session whose gateway died: who the user
  * is, the session's data and the groups it was in. Pushes are not in it (they stay with the dead
- * gateway), so a session restored from it is always told to resync.
+ * gateway), so a session restored from it is told to resync. A gateway that stops gracefully hands
+ * its sessions over with `seq` and `pushes` too, and the client then resumes without a gap.
  */
 export interface ResumableState {
   readonly uid?: string;
   readonly data: Record<string, unknown>;
   readonly groups: readonly string[];
+  /** Number of the session's last push (handover snapshots only). */
+  readonly seq?: number;
+  /** Encoded push packets numbered `seq - pushes.length + 1` … `seq`, oldest first (handover snapshots only). */
+  readonly pushes?: readonly Uint8Array[];
 }
 
 /**
@@ -19,6 +24,11 @@ export interface ResumeStore {
   save(token: string, state: ResumableState, ttlMs: number): Promise<void>;
   /** Pushes the expiry of these tokens to `ttlMs` from now (sessions that live on unchanged). */
   refresh(tokens: readonly string[], ttlMs: number): Promise<void>;
+  /**
+   * Overwrites the state under `token` only if it is still there; false when it is not (another
+   * gateway took it). Optional: without it a stopping gateway overwrites with {@link save}.
+   */
+  update?(token: string, state: ResumableState, ttlMs: number): Promise<boolean>;
   /** Forgets `token` (its session ended, or it was given a new token). */
   drop(token: string): Promise<void>;
   /** Removes and returns the state under `token`, atomically: of two gateways asking, one gets it. */

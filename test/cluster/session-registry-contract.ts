@@ -82,4 +82,21 @@ export function sessionRegistryContract(name: string, make: () => Promise<Sessio
       await r.close();
     }
   });
+
+  test(`${name}: a handover snapshot keeps its push number and pushes; updateResumable writes only while it is there`, async () => {
+    const r = await make();
+    try {
+      const pushes = [Uint8Array.of(4, 0, 0, 2, 6, 1), Uint8Array.of(4, 0, 0, 1, 6)];
+      const snap = { uid: 'u8', data: { room: 'den' }, groups: ['room:den'], seq: 12, pushes };
+      await r.saveResumable!('h1', { uid: 'u8', data: {}, groups: [], seq: 10, pushes: [] }, 60_000);
+      assert.equal(await r.updateResumable!('h1', snap, 60_000), true, 'there: written');
+      const kept = await r.takeResumable!('h1');
+      assert.deepEqual({ ...kept, pushes: kept?.pushes?.map((p) => [...p]) }, { ...snap, pushes: pushes.map((p) => [...p]) });
+      assert.equal(await r.updateResumable!('h1', snap, 60_000), false, 'taken: not written');
+      assert.equal(await r.takeResumable!('h1'), undefined, 'and not brought back');
+      await assert.rejects(r.updateResumable!('', snap, 1000), isCode('bad_payload'));
+    } finally {
+      await r.close();
+    }
+  });
 }

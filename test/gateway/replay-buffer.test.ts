@@ -31,3 +31,15 @@ test('the byte limit drops the oldest pushes first; a push larger than the limit
   assert.equal(buf.after(3), undefined);
   assert.deepEqual(buf.after(4), []);
 });
+
+test('startAt continues another gateway\'s numbering: the next push is seq + 1; only on a fresh buffer', () => {
+  const r = new ReplayBuffer(4, 1024);
+  r.startAt(10);
+  assert.equal(r.lastSeq, 10);
+  assert.deepEqual(r.after(10), []);
+  assert.equal(r.add(Uint8Array.of(11)), 11);
+  assert.deepEqual(r.after(10)?.map((p) => p[0]), [11]);
+  assert.equal(r.after(9), undefined, 'nothing before the start is held');
+  assert.throws(() => r.startAt(20), RangeError);
+  assert.throws(() => new ReplayBuffer(4, 1024).startAt(-1), RangeError);
+});
