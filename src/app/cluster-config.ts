@@ -44,7 +44,7 @@ export interface GatewayTuning {
   sendQueueLimit?: number;
   rateLimit?: { messagesPerSec: number; burst?: number; policy?: 'drop' | 'kick' };
   /** Resumable sessions (see GatewayOptions.resume); with the Redis registry they resume on any gateway. */
-  resume?: { graceMs?: number; replayLimit?: number; replayBytes?: number; maxParked?: number };
+  resume?: { graceMs?: number; replayLimit?: number; replayBytes?: number; maxParked?: number; handoverMs?: number };
   allowedOrigins?: string[];
   wsTls?: { certFile: string; keyFile: string };
   tcpTls?: { certFile: string; keyFile: string };

@@ -2,6 +2,7 @@ import type { CallContext, Invoker, OperationEntry } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
 import { encodeJsonBody } from '../wire/json-body.js';
 import { encodeMessagePacket, MessageType, type Message } from '../wire/message.js';
+import { RECONNECT_KICK_REASON } from '../wire/kick-reasons.js';
 import { encodePacket, PacketType } from '../wire/packet.js';
 import { attachCallSite, CallSite } from '../rpc/call-site.js';
 import { backoffDelay } from './backoff.js';
@@ -35,6 +36,8 @@ export class Client implements AsyncDisposable {
   #state = State.Open;
   #conn: ClientConnection | undefined;
   #kicked = false;
+  /** The server handed the session over and asked us to reconnect elsewhere: start at the next URL. */
+  #moveOn = false;
   #closing: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #invoker: Invoker | undefined;
@@ -263,7 +266,15 @@ export class Client implements AsyncDisposable {
     }
   }
 
+  /**
+   * A kick ends the client, except the reconnect kick of a gateway that stopped and handed our
+   * resumable session over: with reconnect on, that is a lost connection to resume elsewhere.
+   */
   #onKick(reason: string): void {
+    if (reason === RECONNECT_KICK_REASON && this.#options.reconnect && this.#resume.active) {
+      this.#moveOn = true;
+      return;
+    }
     this.#kicked = true;
     this.#events.emit('kick', reason);
   }
@@ -283,11 +294,13 @@ export class Client implements AsyncDisposable {
 
   /**
    * Retries with backoff until connected, closed, refused, or out of attempts. The first attempt
-   * goes to the server connected to last (where the session waits), each next one to the next URL.
+   * goes to the server connected to last (where the session waits), each next one to the next URL;
+   * after a reconnect kick (that server is stopping) the first goes to the next URL already.
    */
   async #reconnect(lastError: RpcError): Promise<void> {
     const policy = this.#options.reconnect!;
-    const first = this.#targets.current;
+    const first = this.#targets.current + (this.#moveOn ? 1 : 0);
+    this.#moveOn = false;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       await this.#sleep(backoffDelay(attempt, policy));
       if (this.#state !== State.Reconnecting) return;

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { encodeMessagePacket, MessageType, PACKET_HEADER_SIZE } from '../wire/index.js';
+import { encodeMessagePacket, MessageType, PACKET_HEADER_SIZE, RECONNECT_KICK_REASON } from '../wire/index.js';
 import type { Acceptor, AcceptHost, Refusal } from './acceptor.js';
 import { AddressLimits } from './address-limits.js';
 import { ClientConnection, CloseReason, type ConnectionHost } from './client-connection.js';
@@ -199,14 +199,17 @@ export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
     if (this.#connections.size === 0) for (const w of this.#closeWaiters) w();
   }
 
-  /** Ends a session for good: out of the indexes, close hooks run, the cluster told. */
-  endSession(s: Session, reason: string): void {
+  /**
+   * Ends a session for good: out of the indexes, close hooks run, the cluster told. `moved`: it was
+   * handed over and lives on at another gateway, so the cluster (backends, registry) is not told.
+   */
+  endSession(s: Session, reason: string, moved = false): void {
     if (s.closed) return;
     this.#sessions.delete(s.id);
     if (s.uid !== undefined && this.#byUid.get(s.uid) === s) this.#byUid.delete(s.uid);
     this.resume?.ended(s);
     s.markClosed(reason, (err) => this.logger.error({ err, session: s.id }, 'session close hook failed'));
-    this.#hooks.sessionClosed?.(s, reason);
+    if (!moved) this.#hooks.sessionClosed?.(s, reason);
   }
 
   /** Forgets a connection's unused fresh session when it takes over a resumed one. */
@@ -223,16 +226,26 @@ export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
 
   /**
    * Stops accepting, kicks every client with `reason`, and waits up to `graceMs` for their sockets
-   * to close before destroying the rest.
+   * to close before destroying the rest. With resume and a shared resume store, resumable sessions
+   * are handed over instead: saved to the store first, their clients kicked with
+   * {@link RECONNECT_KICK_REASON} so they resume at another gateway, and their pushes kept in the
+   * store until another gateway takes them (at most `resume.handoverMs`).
    */
   async close(reason: string = CloseReason.shutdown, graceMs = 2000): Promise<void> {
     this.#accepting = false;
     this.#sweeper.stop();
     const closing = Promise.all(this.#acceptors.map((a) => a.close()));
-    this.resume?.closeAll(reason);
-    for (const conn of [...this.#connections]) conn.kick(reason);
+    const resume = this.resume;
+    const handedOver = resume?.canHandOver ? await resume.handOver(reason, [...this.#sessions.values()]) : undefined;
+    if (handedOver?.size) this.logger.info({ clients: handedOver.size }, 'resumable sessions handed over; their clients reconnect elsewhere');
+    resume?.closeAll(reason);
+    for (const conn of [...this.#connections]) conn.kick(handedOver?.has(conn) ? RECONNECT_KICK_REASON : reason);
     await this.#allClosed(graceMs);
     for (const conn of [...this.#connections]) conn.destroy(reason);
+    if (handedOver) {
+      const left = await resume!.finishHandover();
+      if (left > 0) this.logger.info({ sessions: left }, 'handed-over sessions not taken in time; they stay in the resume store');
+    }
     await closing;
   }
 

@@ -73,6 +73,12 @@ export interface ResumeOptions {
   replayBytes?: number;
   /** Sessions waiting for their client at once; past it the longest-waiting one closes (`resume evicted`). Default maxConnections. */
   maxParked?: number;
+  /**
+   * With a shared resume store: how long a stopping gateway keeps the sessions it handed over
+   * (collecting their pushes into the store) while their clients move to another gateway, in ms.
+   * Default 5000; keep it below the application's shutdownTimeoutMs.
+   */
+  handoverMs?: number;
 }
 
 /** {@link ResumeOptions} after defaults. */
@@ -188,6 +194,7 @@ function resolveResume(r: ResumeOptions | undefined, maxConnections: number): Re
     replayLimit: checkInt('resume.replayLimit', r.replayLimit ?? 256, 1, 1_000_000),
     replayBytes: checkInt('resume.replayBytes', r.replayBytes ?? 1024 * 1024, 1),
     maxParked: checkInt('resume.maxParked', r.maxParked ?? maxConnections, 1),
+    handoverMs: checkInt('resume.handoverMs', r.handoverMs ?? 5000, 0, 3600_000),
   };
 }
 

@@ -12,8 +12,11 @@ import type { Session, SessionLink } from './session.js';
 export interface ResumeHost {
   readonly options: ResolvedGatewayOptions;
   readonly logger: Logger;
-  /** Ends a session for good: close hooks, groups, registry (the gateway's normal close). */
-  endSession(session: Session, reason: string): void;
+  /**
+   * Ends a session for good: close hooks, groups, registry (the gateway's normal close). `moved`:
+   * it lives on at another gateway (handed over), so the cluster is not told it closed.
+   */
+  endSession(session: Session, reason: string, moved?: boolean): void;
   /** Forgets a connection's fresh session that a resumed one replaces (it was never used). */
   discardSession(session: Session): void;
   group(name: string): Group;
@@ -42,6 +45,13 @@ export class ResumeManager {
   readonly #saved = new Map<Session, number>();
   #closing = false;
   #storeFailing = false;
+  /**
+   * Sessions handed over by a stopping gateway → the number of the last push their client had
+   * when they were handed over (pushes after it go into the store with them).
+   */
+  readonly #handedOver = new Map<Session, number>();
+  #flushQueued = false;
+  #handoverDone: (() => void) | undefined;
 
   constructor(options: ResolvedResume, host: ResumeHost, store: ResumeStore | undefined) {
     this.#options = options;
@@ -57,7 +67,7 @@ export class ResumeManager {
   /** Makes the connection's session resumable with a new token; `expired` when the client asked with a token we do not know. */
   enable(conn: ClientConnection, expired: boolean): ResumeAnswer {
     const session = conn.session;
-    const changed = this.#store ? () => void this.#dirty.add(session) : () => {};
+    const changed = this.#store ? () => this.#markDirty(session) : () => {};
     const state = new ResumeState(newToken(), new ReplayBuffer(this.#options.replayLimit, this.#options.replayBytes), changed);
     state.connection = conn;
     session.enableResume(state);
@@ -113,6 +123,21 @@ export class ResumeManager {
     }
     const answer = this.enable(conn, false);
     const session = conn.session;
+    const state = session.resume!;
+    // A handed-over session carries its push numbering and the pushes its client has not had.
+    let whole = false;
+    if (kept.seq !== undefined) {
+      const pushes = kept.pushes ?? [];
+      state.replay.startAt(kept.seq - pushes.length);
+      for (const p of pushes) state.replay.add(p);
+      whole = state.replay.after(req.lastSeq) !== undefined;
+      if (whole) {
+        // Like a claim: nothing reaches the connection before its ack, then the replay, then the rest.
+        this.#detach(session, state);
+        state.claimant = conn;
+        conn.adopt(session, req.lastSeq);
+      }
+    }
     try {
       for (const [key, value] of Object.entries(kept.data)) session.set(key, value);
       if (kept.uid !== undefined) session.bind(kept.uid);
@@ -120,7 +145,8 @@ export class ResumeManager {
     } catch (err) {
       this.#host.logger.warn({ err, session: session.id }, 'restoring a resumable session failed');
     }
-    return { ...answer, ok: false, reason: 'resync' };
+    if (whole) return { ...answer, seq: req.lastSeq, ok: true };
+    return { ...answer, seq: state.replay.lastSeq, ok: false, reason: 'resync' };
   }
 
   /**
@@ -187,6 +213,152 @@ export class ResumeManager {
     for (const session of [...this.#parked.keys()]) this.#host.endSession(session, reason);
   }
 
+  /** Whether sessions can be handed to another gateway when this one stops (there is a shared store). */
+  get canHandOver(): boolean {
+    return this.#store !== undefined;
+  }
+
+  /**
+   * The gateway is stopping gracefully: every resumable session (on a connection, parked, or being
+   * claimed) is detached from its connection, so later pushes go only to its replay buffer, and
+   * saved to the shared store with its push number — all saved before this resolves, so before
+   * any socket is closed. Until {@link finishHandover}, each change (a push, new data) is written
+   * to the store again, while the token is still there. Parks no more. Resolves with the
+   * connections whose session was handed over: they get the reconnect kick; a session whose save
+   * failed is ended (its client gets the ordinary shutdown kick).
+   */
+  async handOver(reason: string, sessions: Iterable<Session>): Promise<Set<ClientConnection>> {
+    this.#closing = true;
+    const store = this.#store!;
+    const kicked = new Set<ClientConnection>();
+    const saves: Promise<void>[] = [];
+    for (const session of sessions) {
+      const state = session.resume;
+      if (!state || session.closed || this.#handedOver.has(session)) continue;
+      const conn = state.connection ?? state.claimant;
+      // A parked client may lack anything the buffer holds; a connected one has had all sent so far.
+      const base = state.connection ? state.replay.lastSeq : state.replay.lastSeq - state.replay.size;
+      this.#parked.delete(session);
+      this.#saved.delete(session); // kept in the store when it ends here: another gateway takes it
+      this.#dirty.delete(session);
+      state.claimant = undefined;
+      state.connection = undefined;
+      session.attach(new HandoverLink(session, this, this.#host));
+      this.#handedOver.set(session, base);
+      if (conn) kicked.add(conn);
+      saves.push(
+        store.save(state.token, this.#handoverState(session, base), 2 * this.#options.graceMs).catch((err: unknown) => {
+          this.#host.logger.warn({ err, session: session.id }, 'handing a session over failed; it ends here');
+          this.#handedOver.delete(session);
+          if (conn) kicked.delete(conn);
+          this.#host.endSession(session, reason);
+        }),
+      );
+    }
+    await Promise.all(saves);
+    return kicked;
+  }
+
+  /**
+   * Waits until another gateway has taken every handed-over session, or `handoverMs`; then ends
+   * those left here without dropping them from the store (their clients may still come for them),
+   * and says how many they were.
+   * Meanwhile, with a store that can update only what is still there, each is written again every
+   * quarter of `handoverMs` (at most 250 ms): that is how a take is noticed when no push comes.
+   */
+  async finishHandover(): Promise<number> {
+    if (this.#handedOver.size > 0) {
+      const { handoverMs } = this.#options;
+      const polling = this.#store?.update !== undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, handoverMs);
+        const poll =
+          polling &&
+          setInterval(() => {
+            for (const session of this.#handedOver.keys()) this.#dirty.add(session);
+            this.#flushHandover();
+          }, Math.max(10, Math.min(250, handoverMs / 4)));
+        function done(): void {
+          clearTimeout(timer);
+          if (poll) clearInterval(poll);
+          resolve();
+        }
+        this.#handoverDone = done;
+      });
+      this.#handoverDone = undefined;
+    }
+    const left = [...this.#handedOver.keys()];
+    for (const session of left) this.#moved(session, CloseReason.shutdown);
+    return left.length;
+  }
+
+  /** A handed-over session got a push or changed: written to the store again at the next turn. */
+  handoverChanged(session: Session): void {
+    this.#markDirty(session);
+  }
+
+  /**
+   * A handed-over session was kicked: if its snapshot is still in the store, nobody took it and this
+   * is a real end (a login elsewhere), so it ends here and the snapshot goes; if another gateway took
+   * it, the kick came from the session living on there (binding its user again), so it just leaves.
+   */
+  handoverKicked(session: Session, reason: string): void {
+    const state = session.resume;
+    if (!state || !this.#handedOver.delete(session)) return;
+    this.#store!.take(state.token).then(
+      (kept) => this.#host.endSession(session, reason, kept === undefined),
+      () => this.#host.endSession(session, reason, true),
+    );
+    this.#checkHandoverDone();
+  }
+
+  #markDirty(session: Session): void {
+    this.#dirty.add(session);
+    if (this.#handedOver.size === 0 || this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => this.#flushHandover());
+  }
+
+  /** Writes the changed handed-over sessions to the store, each only while its token is still there. */
+  #flushHandover(): void {
+    this.#flushQueued = false;
+    const store = this.#store!;
+    const ttl = 2 * this.#options.graceMs;
+    for (const [session, base] of this.#handedOver) {
+      if (!this.#dirty.delete(session)) continue;
+      const token = session.resume!.token;
+      const state = this.#handoverState(session, base);
+      if (!store.update) {
+        this.#track(store.save(token, state, ttl));
+        continue;
+      }
+      store.update(token, state, ttl).then(
+        (present) => {
+          if (!present && this.#handedOver.has(session)) this.#moved(session, CloseReason.resumedElsewhere);
+        },
+        (err: unknown) => this.#host.logger.warn({ err, session: session.id }, 'updating a handed-over session failed'),
+      );
+    }
+  }
+
+  /** The snapshot of a handed-over session: its state, its push number, the pushes after `base`. */
+  #handoverState(session: Session, base: number): ResumableState {
+    const state = session.resume!;
+    const pushes = state.replay.after(base) ?? state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
+    return { uid: session.uid, data: session.data(), groups: [...state.groups], seq: state.replay.lastSeq, pushes };
+  }
+
+  /** A handed-over session leaves this gateway: it lives on in the store or at another gateway. */
+  #moved(session: Session, reason: string): void {
+    this.#handedOver.delete(session);
+    this.#host.endSession(session, reason, true);
+    this.#checkHandoverDone();
+  }
+
+  #checkHandoverDone(): void {
+    if (this.#handedOver.size === 0) this.#handoverDone?.();
+  }
+
   /**
    * Saves the sessions changed since the last sweep and pushes back the expiry of those saved a
    * grace period ago. An entry lives 2 × graceMs and is refreshed every graceMs, so after a
@@ -237,6 +409,42 @@ export class ResumeManager {
         this.#storeFailing = true;
       },
     );
+  }
+}
+
+/**
+ * What a handed-over session sends through while this gateway stops: like a parked session, pushes
+ * go only to the replay buffer, but each one (and any change) is written to the store again, and a
+ * kick asks the manager whether another gateway took the session.
+ */
+class HandoverLink implements SessionLink {
+  readonly errorFlag = false;
+  readonly open = false;
+  readonly #session: Session;
+  readonly #manager: ResumeManager;
+  readonly #host: ResumeHost;
+
+  constructor(session: Session, manager: ResumeManager, host: ResumeHost) {
+    this.#session = session;
+    this.#manager = manager;
+    this.#host = host;
+  }
+
+  send(): boolean {
+    this.#manager.handoverChanged(this.#session);
+    return false;
+  }
+
+  kick(reason: string): void {
+    this.#manager.handoverKicked(this.#session, reason);
+  }
+
+  routeCode(route: string): number | undefined {
+    return this.#host.options.dictionary.codeOf(route);
+  }
+
+  countPush(route: string): void {
+    this.#host.options.observer?.messageOut(route, 1);
   }
 }
 

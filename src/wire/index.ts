@@ -11,6 +11,7 @@ export {
   type HandshakeSys,
 } from './handshake.js';
 export { encodeJsonBody, parseJsonBody } from './json-body.js';
+export { RECONNECT_KICK_REASON } from './kick-reasons.js';
 export {
   decodeMessage,
   encodeMessage,

@@ -5,85 +5,25 @@
  * gateway kept in Redis, and it is told to resync (the pushes held by the dead gateway are lost).
  */
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { connect, type Client } from '../../src/client/index.js';
+import { connect } from '../../src/client/index.js';
 import { waitFor } from '../support/apps.js';
-import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
-import { freePort, startEtcd, startNats, startRedis, type EtcdService, type NatsService, type RedisService } from '../support/services.js';
+import { stopServer } from '../support/cluster-procs.js';
+import { eventuallyAsync as eventually, nextPush, startResumeCluster, storedSnapshots, type ResumeCluster } from './resume-cluster.js';
 
-let etcd: EtcdService;
-let nats: NatsService;
-let redis: RedisService;
-const procs: ServerProc[] = [];
-let gateA: ServerProc;
-let gateB: ServerProc;
+let cluster: ResumeCluster;
 
 before(async () => {
-  [etcd, nats, redis] = await Promise.all([startEtcd(), startNats(), startRedis()]);
-  const gateway = { resume: { graceMs: 10_000 } };
-  const config = writeConfig({
-    app: resolve('test/cluster/fixtures/cluster-test-app.ts'),
-    discovery: { kind: 'etcd', endpoints: [etcd.endpoint], ttlSec: 2 },
-    transport: { kind: 'nats', servers: nats.url },
-    registry: { kind: 'redis', url: redis.url },
-    servers: [
-      { id: 'gateA', type: 'gateway', ws: await freePort(), tcp: await freePort(), gateway },
-      { id: 'gateB', type: 'gateway', ws: await freePort(), tcp: await freePort(), gateway },
-      { id: 'chat1', type: 'chat', services: ['chat', 'probe'] },
-    ],
-  });
-  procs.push(await startServer(config, 'chat1'));
-  [gateA, gateB] = await Promise.all([startServer(config, 'gateA'), startServer(config, 'gateB')]);
-  procs.push(gateA, gateB);
+  cluster = await startResumeCluster({ resume: { graceMs: 10_000 } });
 });
 
 after(async () => {
-  await Promise.all(procs.map((p) => stopServer(p)));
-  await Promise.all([etcd?.stop(), nats?.stop(), redis?.stop()]);
+  await cluster?.stop();
 });
 
-function nextPush<T>(client: Client, route: string): Promise<T> {
-  return new Promise((res) => {
-    const fn = (body: unknown): void => {
-      client.off(route, fn);
-      res(body as T);
-    };
-    client.on(route, fn);
-  });
-}
-
-/** Polls an async `check` until it holds or `timeoutMs` passes. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
-
-interface Stored {
-  data: Record<string, unknown>;
-  groups: string[];
-  /** How many snapshots name this uid. */
-  copies: number;
-}
-
-/** Snapshots the gateways keep in Redis, by uid. */
-async function storedSnapshots(raw: Redis): Promise<Map<string, Stored>> {
-  const out = new Map<string, Stored>();
-  for (const key of await raw.keys('switchyard:resume:*')) {
-    const value = await raw.get(key);
-    if (!value) continue;
-    const snap = JSON.parse(value) as { uid?: string; data: Record<string, unknown>; groups: string[] };
-    if (snap.uid) out.set(snap.uid, { ...snap, copies: (out.get(snap.uid)?.copies ?? 0) + 1 });
-  }
-  return out;
-}
-
 test('gateway A killed: its client reconnects to gateway B and gets its user, data and room back, told to resync', async () => {
+  const { redis, gateA, gateB } = cluster;
   const raw = new Redis(redis.url);
   const urls = [`ws://127.0.0.1:${gateA.ws}/`, `ws://127.0.0.1:${gateB.ws}/`];
   const zoe = await connect(urls, { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
