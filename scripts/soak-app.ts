@@ -40,7 +40,7 @@ function roomOf(ctx: HandlerContext): string | undefined {
   return typeof room === 'string' ? room : undefined;
 }
 
-/** `soak.*`: login, echo, and a push to another user by user id. */
+/** `soak.*`: login, echo, the session's state, and a push to another user by user id. */
 function soakHandler(app: Application): object {
   return {
     login(body: { uid?: unknown }, ctx: HandlerContext) {
@@ -50,6 +50,10 @@ function soakHandler(app: Application): object {
     echo(body: { n?: unknown; pad?: unknown }) {
       const pad = typeof body?.pad === 'string' ? body.pad : '';
       return { n: id(body?.n, 'n'), pad, server: app.serverId };
+    },
+    /** The session's user and room, for a client that lost track (after a resync, or a failed join or leave). */
+    state(_body: unknown, ctx: HandlerContext) {
+      return { uid: ctx.session.uid ?? null, room: roomOf(ctx) ?? null, server: app.serverId };
     },
     async poke(body: { uid?: unknown; id?: unknown }) {
       const push: PokePush = { id: id(body?.id, 'id') };

@@ -6,73 +6,28 @@
  * started when it ends, fails, or is interrupted. Exit code: 0 clean, 1 the verdict found
  * problems, 2 the run itself failed, 130 interrupted.
  *
- * Options: --minutes N, --clients N (200), --rooms N (10), --think-ms MIN-MAX (150-450),
- * --drop-every-ms N (1000), --report FILE (soak-report.json), --pause-backend SECONDS (off): a
- * fault, not load: a third into the run, backend soak1 is stopped (SIGSTOP) that long and then
- * continued, as a long GC pause or a frozen VM would; past the etcd lease TTL (10 s) it drops out
- * of the membership and comes back.
+ * Options (scripts/soak/settings.ts): --minutes N, --clients N (200), --rooms N (10), --think-ms
+ * MIN-MAX (150-450), --drop-every-ms N (1000), --report FILE (soak-report.json), --timeout-ms N.
+ * Faults, not load: --pause-backend SECONDS (a third into the run, backend soak1 is stopped with
+ * SIGSTOP that long and then continued); --kill-backend, --kill-gateway, --restart-nats (in turn,
+ * one every --fault-every SECONDS, a process SIGKILLed and started again); --resumable SHARE
+ * (clients with resumable sessions), --tls (gate1's TCP and gate2's WebSocket port over TLS),
+ * --gateway-workers N (gate1 as N node:cluster workers); --faults turns all of them on.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { collectGarbage, killAll, planCluster, startCluster, startInfrastructure, stopCluster, stopInfrastructure, type ServerProc } from './soak/cluster.js';
+import { TestCa } from '../test/support/test-certs.js';
+import { collectGarbage, instancesOf, killAll, planCluster, startCluster, startInfrastructure, stopCluster, stopInfrastructure, type ClusterShape, type Infrastructure, type ServerProc } from './soak/cluster.js';
+import { FaultLog, injectFaults } from './soak/faults.js';
 import { Load, type LoadOptions } from './soak/load.js';
 import { checkpoint, counters, memory, type Checkpoint } from './soak/metrics.js';
 import { formatReport, withVerdict, type ProcessReport, type SoakReport } from './soak/report.js';
+import { parseSettings, type Settings } from './soak/settings.js';
 
-/** Run settings after parsing. */
-interface Settings {
-  readonly minutes: number;
-  readonly clients: number;
-  readonly rooms: number;
-  readonly thinkMs: readonly [number, number];
-  readonly dropEveryMs: number;
-  readonly reportFile: string;
-  /** Seconds backend soak1 is paused a third into the run; 0 = no fault. */
-  readonly pauseBackendSec: number;
-}
-
-/** Request deadline of the clients, in ms. */
-const TIMEOUT_MS = 10_000;
 /** Time allowed beyond the load for starting, draining and stopping before the run gives up, in ms. */
 const OVERHEAD_LIMIT_MS = 5 * 60_000;
-
-function number(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in ${min}..${max}, got ${value}`);
-  return n;
-}
-
-/** Parses the command line; throws on anything unknown or out of range. */
-function parseSettings(argv: string[]): Settings {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      minutes: { type: 'string' },
-      clients: { type: 'string' },
-      rooms: { type: 'string' },
-      'think-ms': { type: 'string' },
-      'drop-every-ms': { type: 'string' },
-      report: { type: 'string' },
-      'pause-backend': { type: 'string' },
-    },
-    strict: true,
-  });
-  const think = /^(\d+)-(\d+)$/.exec(values['think-ms'] ?? '150-450');
-  if (!think || Number(think[1]) > Number(think[2])) throw new Error(`--think-ms must be MIN-MAX in ms, got ${values['think-ms']}`);
-  return {
-    minutes: number(values.minutes, 'minutes', 10, 0.05, 24 * 60),
-    clients: Math.round(number(values.clients, 'clients', 200, 2, 5000)),
-    rooms: Math.round(number(values.rooms, 'rooms', 10, 1, 1000)),
-    thinkMs: [Number(think[1]), Number(think[2])],
-    dropEveryMs: number(values['drop-every-ms'], 'drop-every-ms', 1000, 50, 3_600_000),
-    reportFile: resolve(values.report ?? 'soak-report.json'),
-    pauseBackendSec: number(values['pause-backend'], 'pause-backend', 0, 0, 600),
-  };
-}
 
 /** Progress goes to stderr, so stdout holds only the report. */
 function progress(text: string): void {
@@ -90,32 +45,36 @@ function exitOnSignals(): void {
   }
 }
 
-/** Checkpoints every server at once (each collects its garbage first). */
+/** Every process of the servers (gateway workers each), with its admin URL. */
+function instances(procs: readonly ServerProc[]): { id: string; adminUrl: string; proc: ServerProc }[] {
+  return procs.flatMap((proc) => instancesOf(proc.plan).map((i) => ({ ...i, proc })));
+}
+
+/** Checkpoints every server process at once (each collects its garbage first). */
 async function checkpointAll(procs: readonly ServerProc[]): Promise<Map<string, Checkpoint | undefined>> {
-  const taken = await Promise.all(procs.map((p) => checkpoint(p.adminUrl, () => collectGarbage(p)).catch(() => undefined)));
-  return new Map(procs.map((p, i) => [p.plan.id, taken[i]]));
+  const all = instances(procs);
+  const taken = await Promise.all(all.map((i) => checkpoint(i.adminUrl, () => collectGarbage(i.proc)).catch(() => undefined)));
+  return new Map(all.map((i, n) => [i.id, taken[n]]));
 }
 
 /** Per-process figures, filled in as the run goes. */
 function processReports(procs: readonly ServerProc[]): Map<string, ProcessReport> {
   const reports = new Map<string, ProcessReport>();
-  for (const p of procs) {
-    const report: ProcessReport = { id: p.plan.id, role: p.plan.role, pid: p.child.pid, start: undefined, end: undefined, samples: [], counters: undefined, log: p.log, exit: undefined, diedDuringRun: undefined };
-    reports.set(p.plan.id, report);
+  for (const { id, proc: p } of instances(procs)) {
+    const report: ProcessReport = { id, server: p.plan.id, role: p.plan.role, pid: p.child.pid, restarts: 0, start: undefined, end: undefined, samples: [], counters: undefined, log: p.log, exit: undefined, diedDuringRun: undefined };
+    reports.set(id, report);
   }
   return reports;
 }
 
-/** Marks servers that exit before the run stops them. */
-function watchForDeaths(procs: readonly ServerProc[], reports: Map<string, ProcessReport>, stopping: () => boolean): void {
-  for (const p of procs) {
-    void p.exited.then((code) => {
-      if (stopping()) return;
-      const why = `exit ${code ?? p.child.signalCode} at ${new Date().toISOString()}`;
-      reports.get(p.plan.id)!.diedDuringRun = why;
-      progress(`${p.plan.id} died: ${why}`);
-    });
-  }
+/** Marks a server that exits before the run stops it, unless a fault killed it. */
+function watchForDeath(p: ServerProc, reports: Map<string, ProcessReport>, stopping: () => boolean): void {
+  void p.exited.then((code) => {
+    if (stopping() || p.killedOnPurpose) return;
+    const why = `exit ${code ?? p.child.signalCode} at ${new Date().toISOString()}`;
+    for (const r of reports.values()) if (r.server === p.plan.id) r.diedDuringRun = why;
+    progress(`${p.plan.id} died: ${why}`);
+  });
 }
 
 /** One line of progress during the load. */
@@ -125,14 +84,23 @@ function status(load: Load, elapsedMs: number): string {
   return `${Math.round(elapsedMs / 1000)} s: ${load.readyClients} clients ready, requests ${r.sent} sent / ${r.answered} answered / ${r.unexplainedFailures} failed, pushes judged so far ${t.delivered} delivered / ${t.lost} lost`;
 }
 
-/** Runs the load for the whole duration: memory checkpoints after warm-up and at the end, samples between. */
-async function runLoad(load: Load, settings: Settings, procs: readonly ServerProc[], reports: Map<string, ProcessReport>): Promise<number> {
+/** What the faults act on, besides the servers. */
+interface FaultContext {
+  readonly log: FaultLog;
+  readonly configFile: string;
+  readonly nats: Infrastructure['nats'];
+}
+
+/** Runs the load for the whole duration: memory checkpoints after warm-up and at the end, samples between; faults meanwhile. */
+async function runLoad(load: Load, settings: Settings, procs: ServerProc[], reports: Map<string, ProcessReport>, faults: FaultContext): Promise<number> {
   const durationMs = settings.minutes * 60_000;
   const warmupMs = Math.min(30_000, durationMs * 0.1);
   const sampleEveryMs = Math.max(5_000, durationMs / 20);
   const started = Date.now();
   load.start();
   const fault = settings.pauseBackendSec > 0 ? pauseBackend(procs, durationMs / 3, settings.pauseBackendSec * 1000) : undefined;
+  const faultsDone = new AbortController();
+  const injecting = injectFaults(settings.faults, settings.faultEverySec * 1000, { configFile: faults.configFile, procs, nats: faults.nats }, faults.log, faultsDone.signal, progress);
   await sleep(warmupMs);
   progress(`warm-up done (${warmupMs / 1000} s): ${status(load, Date.now() - started)}; memory checkpoint`);
   for (const [id, c] of await checkpointAll(procs)) reports.get(id)!.start = c;
@@ -145,7 +113,8 @@ async function runLoad(load: Load, settings: Settings, procs: readonly ServerPro
     }
     await sleep(Math.min(1000, Math.max(0, durationMs - (Date.now() - started))));
   }
-  await fault;
+  faultsDone.abort();
+  await Promise.all([fault, injecting]);
   progress(`load time is up: ${status(load, Date.now() - started)}; memory checkpoint under load`);
   for (const [id, c] of await checkpointAll(procs)) reports.get(id)!.end = c;
   return (Date.now() - started) / 1000;
@@ -164,16 +133,25 @@ async function pauseBackend(procs: readonly ServerProc[], afterMs: number, forMs
 
 async function sampleMemory(procs: readonly ServerProc[], reports: Map<string, ProcessReport>): Promise<void> {
   await Promise.all(
-    procs.map(async (p) => {
-      const m = await memory(p.adminUrl).catch(() => undefined);
-      if (m) reports.get(p.plan.id)!.samples.push(m);
+    instances(procs).map(async (i) => {
+      const m = await memory(i.adminUrl).catch(() => undefined);
+      if (m) reports.get(i.id)!.samples.push(m);
     }),
   );
 }
 
+/** With --tls: a throwaway CA and a certificate for 127.0.0.1 it signs, removed when the run exits. */
+function makeCertificate(settings: Settings): { shape: ClusterShape['tls']; caPem: string | undefined } {
+  if (!settings.tls) return { shape: undefined, caPem: undefined };
+  const ca = new TestCa();
+  process.on('exit', () => ca.remove());
+  const cert = ca.issue('soak-gateway');
+  return { shape: { certFile: cert.certFile, keyFile: cert.keyFile }, caPem: ca.pem };
+}
+
 /** The whole run; resolves with the exit code. */
 async function main(): Promise<number> {
-  const settings = parseSettings(process.argv.slice(2));
+  const settings: Settings = parseSettings(process.argv.slice(2));
   exitOnSignals();
   const limit = setTimeout(() => {
     progress('the run overran its time limit; killing everything');
@@ -184,26 +162,44 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadAverage();
   const source = sourceVersion();
+  const tls = makeCertificate(settings);
   progress('starting etcd, NATS and Redis');
   const infra = await startInfrastructure();
-  const plan = await planCluster(infra);
+  const plan = await planCluster(infra, { tls: tls.shape, resume: settings.resumable > 0, gatewayWorkers: settings.gatewayWorkers });
   progress('starting gate1, gate2, soak1, soak2');
   const procs = await startCluster(plan);
   const reports = processReports(procs);
   let stopping = false;
-  watchForDeaths(procs, reports, () => stopping);
-  const gateways = plan.servers.filter((s) => s.role === 'gateway').map((s) => ({ id: s.id, ws: s.ws!, tcp: s.tcp! }));
-  const loadOptions: LoadOptions = { gateways, clients: settings.clients, rooms: settings.rooms, thinkMs: settings.thinkMs, dropEveryMs: settings.dropEveryMs, timeoutMs: TIMEOUT_MS };
-  progress(`cluster up; load for ${settings.minutes} min with ${settings.clients} clients`);
-  const load = new Load(loadOptions);
-  const loadSeconds = await runLoad(load, settings, procs, reports);
+  for (const p of procs) watchForDeath(p, reports, () => stopping);
+  const gateways = plan.servers.filter((s) => s.role === 'gateway').map((s) => ({ id: s.id, ws: s.ws!, tcp: s.tcp!, wsTls: s.wsTls, tcpTls: s.tcpTls }));
+  const loadOptions: LoadOptions = {
+    gateways,
+    clients: settings.clients,
+    rooms: settings.rooms,
+    thinkMs: settings.thinkMs,
+    dropEveryMs: settings.dropEveryMs,
+    timeoutMs: settings.timeoutMs,
+    resumable: settings.resumable,
+    resumeOffered: settings.resumable > 0,
+    caPem: tls.caPem,
+  };
+  progress(`cluster up; load for ${settings.minutes} min with ${settings.clients} clients${settings.faults.length > 0 ? `; faults: ${settings.faults.join(', ')}` : ''}`);
+  const faultLog = new FaultLog(Date.now());
+  const load = new Load(loadOptions, faultLog);
+  const watched = new Set(procs);
+  const rewatch = setInterval(() => {
+    for (const p of procs) if (!watched.has(p)) (watched.add(p), watchForDeath(p, reports, () => stopping));
+  }, 100);
+  const loadSeconds = await runLoad(load, settings, procs, reports, { log: faultLog, configFile: plan.configFile, nats: infra.nats });
+  clearInterval(rewatch);
+  for (const r of reports.values()) r.restarts = faultLog.windows.filter((w) => w.target === r.server).length;
   const loadAverageAtEnd = loadAverage();
   progress('stopping the load and waiting for pushes in flight');
   await load.stop();
-  for (const p of procs) reports.get(p.plan.id)!.counters = await counters(p.adminUrl).catch(() => undefined);
+  for (const i of instances(procs)) reports.get(i.id)!.counters = await counters(i.adminUrl).catch(() => undefined);
   stopping = true;
   progress('stopping the cluster');
-  for (const [id, code] of Object.entries(await stopCluster(procs))) reports.get(id)!.exit = code;
+  for (const [id, code] of Object.entries(await stopCluster(procs))) for (const r of reports.values()) if (r.server === id) r.exit = code;
   await stopInfrastructure(infra);
   const report = withVerdict({
     startedAt,
@@ -213,10 +209,17 @@ async function main(): Promise<number> {
       rooms: settings.rooms,
       thinkMs: settings.thinkMs,
       dropEveryMs: settings.dropEveryMs,
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs: settings.timeoutMs,
       warmupSeconds: Math.min(30, settings.minutes * 6),
       pauseBackendSeconds: settings.pauseBackendSec,
+      faults: settings.faults,
+      faultEverySeconds: settings.faultEverySec,
+      resumableShare: settings.resumable,
+      tls: settings.tls,
+      gatewayWorkers: settings.gatewayWorkers,
     },
+    resumableClients: load.resumableClients,
+    faults: faultLog.summary(),
     loadSeconds: Math.round(loadSeconds),
     host: { cpus: availableParallelism(), loadAverageAtStart, loadAverageAtEnd, node: process.version },
     source,

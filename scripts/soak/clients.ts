@@ -6,17 +6,30 @@
  */
 import type { Client, ClientSocket } from '../../src/client/index.js';
 
-/** Why a connection ended. Only `deliberate` is the run's own doing. */
-export type EndReason = 'deliberate' | 'unexpected' | 'kicked' | 'resync';
+/**
+ * Why a connection, or a session, ended. `deliberate` is the run's own doing, `fault` a fault's
+ * (its gateway was killed); `resync` is the run starting over after an answer that left its state
+ * unknown. A resumable session outlives its connection; it ends `resumeResync` when it came back
+ * without the pushes it missed, `resumeExpired` when the server refused it and gave a new one.
+ */
+export type EndReason = 'deliberate' | 'fault' | 'unexpected' | 'kicked' | 'resync' | 'resumeResync' | 'resumeExpired';
 
 /** Where a client is with respect to its room. */
 export type Phase = 'out' | 'joining' | 'in' | 'leaving';
 
-/** A gateway's client ports. */
+/** A gateway's client ports, and which of them speak TLS. */
 export interface GatewayAddress {
   readonly id: string;
   readonly ws: number;
   readonly tcp: number;
+  readonly wsTls: boolean;
+  readonly tcpTls: boolean;
+}
+
+/** The URL of a gateway's port for a transport: `ws://`, `wss://`, `tcp://` or `tls://`. */
+export function gatewayUrl(g: GatewayAddress, transport: 'ws' | 'tcp'): string {
+  if (transport === 'ws') return `${g.wsTls ? 'wss' : 'ws'}://127.0.0.1:${g.ws}/`;
+  return `${g.tcpTls ? 'tls' : 'tcp'}://127.0.0.1:${g.tcp}`;
 }
 
 /** One connection of a slot: the client and the socket under it (replaced on each SDK reconnect). */
@@ -44,8 +57,17 @@ export class Slot {
   gateway: GatewayAddress;
   transport: 'ws' | 'tcp';
   conn: Conn | undefined;
-  /** Counts connections; bumped when one ends. Requests and pushes remember the epoch they started in. */
+  /**
+   * Whether the slot's sessions are resumable: its client reconnects by itself with both gateways'
+   * URLs and takes its session back. Other slots' sessions end with their connection.
+   */
+  readonly resumable: boolean;
+  /** Counts sessions; bumped when one ends. Pushes remember the epoch they started in. */
   epoch = 0;
+  /** Counts connections; bumped when one ends (with the session, unless it is resumable). Requests remember it. */
+  link = 0;
+  /** The session came back (or may have changed) without the run knowing its user and room: ask the server first. */
+  needsState = false;
   /** The run closed the socket and the SDK's `disconnect` event for it is still to come. */
   lossExpected = false;
   /** When the login of this epoch was answered; undefined until then. */
@@ -55,12 +77,14 @@ export class Slot {
   /** Bumped on each join, so a say can tell a member who left and came back from one who stayed. */
   joinGen = 0;
   readonly #ended = new Map<number, EndReason>();
+  readonly #linkEnded = new Map<number, EndReason>();
   readonly #spells: RoomSpell[] = [];
   readonly #trail: { readonly at: number; readonly text: string }[] = [];
   readonly #origin: number;
 
-  constructor(index: number, gateway: GatewayAddress, transport: 'ws' | 'tcp', origin: number) {
+  constructor(index: number, gateway: GatewayAddress, transport: 'ws' | 'tcp', origin: number, resumable: boolean) {
     this.#origin = origin;
+    this.resumable = resumable;
     this.index = index;
     this.uid = `u${index}`;
     this.gateway = gateway;
@@ -69,12 +93,12 @@ export class Slot {
 
   /** The URL of the slot's gateway for its transport. */
   get url(): string {
-    return this.transport === 'ws' ? `ws://127.0.0.1:${this.gateway.ws}/` : `tcp://127.0.0.1:${this.gateway.tcp}`;
+    return gatewayUrl(this.gateway, this.transport);
   }
 
   /** Whether the slot can send a request now. */
   get ready(): boolean {
-    return this.conn !== undefined && this.conn.client.connected && this.loggedInAt !== undefined;
+    return this.conn !== undefined && this.conn.client.connected && this.loggedInAt !== undefined && !this.needsState;
   }
 
   /**
@@ -91,14 +115,66 @@ export class Slot {
     return this.#ended.get(epoch);
   }
 
-  /** The current connection is over: a new epoch starts with no login and no room. */
+  /** Why connection `link` ended, if it did. */
+  linkEndReason(link: number): EndReason | undefined {
+    return this.#linkEnded.get(link);
+  }
+
+  /** The current connection is over; the session too unless it is resumable. */
+  endLink(reason: EndReason): void {
+    if (this.resumable) {
+      this.#endLinkOnly(reason);
+      this.note(`connection lost (${reason}); session parked`);
+    } else this.endEpoch(reason);
+  }
+
+  #endLinkOnly(reason: EndReason): void {
+    this.#linkEnded.set(this.link, reason);
+    if (this.#linkEnded.size > HISTORY) this.#linkEnded.delete(this.#linkEnded.keys().next().value!);
+    this.link++;
+  }
+
+  /**
+   * The current session is over, and its connection with it, except when a resumable session was
+   * refused on a new connection (`resumeExpired`): a new session starts with no login and no room.
+   */
   endEpoch(reason: EndReason): void {
-    this.note(`connection ended (${reason})`);
+    this.note(`session ended (${reason})`);
     this.#ended.set(this.epoch, reason);
     if (this.#ended.size > HISTORY) this.#ended.delete(this.#ended.keys().next().value!);
+    if (reason !== 'resumeExpired') this.#endLinkOnly(reason);
     this.epoch++;
     this.loggedInAt = undefined;
+    this.needsState = false;
     this.#leftRoom();
+  }
+
+  /**
+   * The session came back without the pushes it missed (or a request that changes it failed with
+   * its connection): a new epoch, and until the server says, the run does not know the user or
+   * room, so any room's copies may arrive.
+   */
+  uncertain(reason: EndReason | undefined): void {
+    if (reason) {
+      this.note(`session back without its missed pushes (${reason})`);
+      this.#ended.set(this.epoch, reason);
+      this.epoch++;
+    }
+    this.#leftRoom();
+    this.needsState = true;
+    this.#spells.push({ room: '*', from: Date.now(), to: undefined });
+    if (this.#spells.length > HISTORY) this.#spells.shift();
+  }
+
+  /** The server said where the session is: bound to the slot's user or not, in `room` or none. */
+  stateKnown(loggedIn: boolean, room: string | undefined): void {
+    this.#leftRoom();
+    this.needsState = false;
+    if (!loggedIn) this.loggedInAt = undefined;
+    else this.loggedInAt ??= Date.now();
+    if (room === undefined) return;
+    this.joining(room);
+    this.joined();
   }
 
   /** A join is about to be sent. */
@@ -127,9 +203,9 @@ export class Slot {
     this.phase = 'out';
   }
 
-  /** Whether the slot was in, or joining, `room` at some moment of [from, to]. */
+  /** Whether the slot was in, or joining, `room` (or in a room it did not know) at some moment of [from, to]. */
   wasInRoom(room: string, from: number, to: number): boolean {
-    return this.#spells.some((s) => s.room === room && s.from <= to && (s.to ?? Infinity) >= from);
+    return this.#spells.some((s) => (s.room === room || s.room === '*') && s.from <= to && (s.to ?? Infinity) >= from);
   }
 
   /** Remembers an event (time relative to the run's start) in the slot's short trail. */
@@ -146,8 +222,8 @@ export class Slot {
       .map((e) => `${e.at - this.#origin} ms ${e.text}`);
   }
 
-  /** For samples: index, gateway, transport and epoch. */
+  /** For samples: index, gateway, transport, epoch, and `R` for a resumable session. */
   describe(): string {
-    return `c${this.index} ${this.gateway.id}/${this.transport} epoch ${this.epoch}`;
+    return `c${this.index}${this.resumable ? 'R' : ''} ${this.gateway.id}/${this.transport} epoch ${this.epoch}`;
   }
 }

@@ -6,7 +6,8 @@
  * however it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,10 +64,29 @@ export async function stopInfrastructure(infra: Infrastructure): Promise<void> {
 export interface ServerPlan {
   readonly id: string;
   readonly role: 'gateway' | 'backend';
+  /** Admin port; worker n of a multi-worker gateway takes `admin + n`. */
   readonly admin: number;
   readonly ws?: number;
   readonly tcp?: number;
+  /** Worker processes (node:cluster) sharing the client ports; 1 = one process. */
+  readonly workers: number;
+  /** Which client ports speak TLS. */
+  readonly wsTls: boolean;
+  readonly tcpTls: boolean;
 }
+
+/** What the cluster offers beyond the steady run (see settings.ts). */
+export interface ClusterShape {
+  /** Certificate and key for the TLS ports; undefined = no TLS. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Gateways offer resumable sessions. */
+  readonly resume: boolean;
+  /** Worker processes of gate1. */
+  readonly gatewayWorkers: number;
+}
+
+/** Grace period of resumable sessions, in ms (the gateway default). */
+const RESUME_GRACE_MS = 30_000;
 
 /** What the cluster config file says and where it is. */
 export interface ClusterPlan {
@@ -76,13 +96,39 @@ export interface ClusterPlan {
   readonly dictionary: Readonly<Record<string, number>>;
 }
 
-/** Picks ports for 2 gateways and 2 backends and writes the cluster config to a temporary folder. */
-export async function planCluster(infra: Infrastructure): Promise<ClusterPlan> {
+/** `count` consecutive free loopback ports (worker n of a gateway takes admin port + n). */
+async function freePorts(count: number): Promise<number> {
+  for (;;) {
+    const first = await freePort();
+    let ok = true;
+    for (let n = 1; n < count && ok; n++) ok = await portFree(first + n);
+    if (ok) return first;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Picks ports for 2 gateways and 2 backends and writes the cluster config to a temporary folder.
+ * With TLS, gate1's TCP port and gate2's WebSocket port speak it (`tls://`, `wss://`), so both
+ * transports run with and without TLS; workers, if any, are gate1's.
+ */
+export async function planCluster(infra: Infrastructure, shape: ClusterShape): Promise<ClusterPlan> {
+  const tls = shape.tls !== undefined;
+  const gate = async (id: string, workers: number, wsTls: boolean, tcpTls: boolean): Promise<ServerPlan> =>
+    ({ id, role: 'gateway', admin: await freePorts(workers), ws: await freePort(), tcp: await freePort(), workers, wsTls, tcpTls });
+  const backend = async (id: string): Promise<ServerPlan> => ({ id, role: 'backend', admin: await freePort(), workers: 1, wsTls: false, tcpTls: false });
   const servers: ServerPlan[] = [
-    { id: 'gate1', role: 'gateway', admin: await freePort(), ws: await freePort(), tcp: await freePort() },
-    { id: 'gate2', role: 'gateway', admin: await freePort(), ws: await freePort(), tcp: await freePort() },
-    { id: 'soak1', role: 'backend', admin: await freePort() },
-    { id: 'soak2', role: 'backend', admin: await freePort() },
+    await gate('gate1', shape.gatewayWorkers, false, tls),
+    await gate('gate2', 1, tls, false),
+    await backend('soak1'),
+    await backend('soak2'),
   ];
   const dictionary = { 'room.say': 100, 'soak.echo': 101 };
   const config = {
@@ -91,7 +137,7 @@ export async function planCluster(infra: Infrastructure): Promise<ClusterPlan> {
     transport: { kind: 'nats', servers: infra.nats.url },
     registry: { kind: 'redis', url: infra.redis.url },
     dictionary,
-    servers: servers.map(configEntry),
+    servers: servers.map((p) => configEntry(p, shape)),
   };
   const dir = mkdtempSync(join(tmpdir(), 'yard-soak-'));
   tempDirs.add(dir);
@@ -101,9 +147,19 @@ export async function planCluster(infra: Infrastructure): Promise<ClusterPlan> {
 }
 
 /** The config file entry of a planned server. */
-function configEntry(s: ServerPlan): Record<string, unknown> {
-  if (s.role === 'gateway') return { id: s.id, type: 'gateway', host: HOST, ws: s.ws, tcp: s.tcp, admin: s.admin };
-  return { id: s.id, type: 'soak', host: HOST, services: ['soak', 'room'], admin: s.admin };
+function configEntry(s: ServerPlan, shape: ClusterShape): Record<string, unknown> {
+  if (s.role === 'backend') return { id: s.id, type: 'soak', host: HOST, services: ['soak', 'room'], admin: s.admin };
+  const gateway: Record<string, unknown> = {};
+  if (shape.resume) gateway.resume = { graceMs: RESUME_GRACE_MS };
+  if (s.wsTls) gateway.wsTls = shape.tls;
+  if (s.tcpTls) gateway.tcpTls = shape.tls;
+  return { id: s.id, type: 'gateway', host: HOST, ws: s.ws, tcp: s.tcp, admin: s.admin, workers: s.workers, gateway };
+}
+
+/** The process ids (`gate1_0`, `gate1_1` for workers) and admin URLs of a planned server. */
+export function instancesOf(plan: ServerPlan): { id: string; adminUrl: string }[] {
+  if (plan.workers === 1) return [{ id: plan.id, adminUrl: `http://${HOST}:${plan.admin}` }];
+  return Array.from({ length: plan.workers }, (_, n) => ({ id: `${plan.id}_${n}`, adminUrl: `http://${HOST}:${plan.admin + n}` }));
 }
 
 /** What a server printed, reduced to counts and a few samples. */
@@ -114,18 +170,41 @@ export interface LogTally {
   readonly samples: string[];
 }
 
-/** Runs a full garbage collection in a server (see gc-on-signal.ts); false if it is not running. */
+/**
+ * Runs a full garbage collection in a server (see gc-on-signal.ts), and in its workers if it has
+ * any (the children of its process, from /proc); false if it is not running.
+ */
 export function collectGarbage(proc: ServerProc): boolean {
-  return proc.child.exitCode === null && proc.child.signalCode === null && proc.child.kill('SIGUSR2');
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return false;
+  if (proc.plan.workers > 1) for (const pid of childPids(proc.child.pid)) signalQuietly(pid, 'SIGUSR2');
+  return proc.child.kill('SIGUSR2');
 }
 
-/** A running server process. */
+/** Process ids of the children of `pid` (Linux /proc; empty elsewhere). */
+function childPids(pid: number | undefined): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/** A running server process (the primary, for a gateway with workers). */
 export interface ServerProc {
   readonly plan: ServerPlan;
   readonly child: ChildProcess;
-  readonly adminUrl: string;
   readonly log: LogTally;
   readonly exited: Promise<number | null>;
+  /** Set by a fault before it kills the process, so its exit is not reported as a death. */
+  killedOnPurpose: boolean;
 }
 
 /** Starts every planned server (backends first, so gateways find them at once) and waits for each. */
@@ -137,16 +216,19 @@ export async function startCluster(plan: ClusterPlan): Promise<ServerProc[]> {
   return started;
 }
 
-/** Spawns `yard start` for one server and resolves once it logs "server started". */
-function startServer(configFile: string, plan: ServerPlan): Promise<ServerProc> {
+/**
+ * Spawns `yard start` for one server and resolves once it (every worker, for a gateway with
+ * workers) logs "server started". A restart passes the tally of the process it replaces.
+ */
+export function startServer(configFile: string, plan: ServerPlan, log: LogTally = { warnings: 0, errors: 0, samples: [] }): Promise<ServerProc> {
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', GC_HOOK, MAIN, 'start', '--config', configFile, '--server', plan.id], {
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
-  const log: LogTally = { warnings: 0, errors: 0, samples: [] };
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => (live.delete(child), resolve(code))));
-  const proc: ServerProc = { plan, child, adminUrl: `http://${HOST}:${plan.admin}`, log, exited };
+  const proc: ServerProc = { plan, child, log, exited, killedOnPurpose: false };
+  let waiting = plan.workers;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(`did not log "server started" within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
     const fail = (why: string): void => {
@@ -156,7 +238,7 @@ function startServer(configFile: string, plan: ServerPlan): Promise<ServerProc> 
     };
     const early = (code: number | null, signal: NodeJS.Signals | null): void => fail(`exited (${code ?? signal}) before starting`);
     readLines(child, (line) => {
-      if (tallyLine(line, log) !== 'started') return;
+      if (tallyLine(line, log) !== 'started' || --waiting > 0) return;
       clearTimeout(timer);
       child.off('exit', early);
       resolve(proc);

@@ -4,7 +4,8 @@
  * beyond noise", and the same figures as text for a terminal.
  */
 import type { LogTally } from './cluster.js';
-import type { ConnectionSummary } from './load.js';
+import type { FaultLine } from './faults.js';
+import type { ConnectionSummary } from './links.js';
 import type { Checkpoint, Memory, ServerCounters } from './metrics.js';
 import type { PushSummary } from './pushes.js';
 import type { RequestSummary } from './requests.js';
@@ -13,11 +14,15 @@ import type { RequestSummary } from './requests.js';
 const HEAP_GROWTH_LIMIT_MB = 8;
 const HEAP_GROWTH_LIMIT_RATIO = 0.25;
 
-/** The figures of one server process. */
+/** The figures of one server process (a gateway worker is one: `gate1_0`). */
 export interface ProcessReport {
   id: string;
+  /** The server of the config it belongs to (`gate1` for `gate1_0`). */
+  server: string;
   role: string;
   pid: number | undefined;
+  /** Times a fault killed and restarted it; its memory checkpoints then compare different processes. */
+  restarts: number;
   start: Checkpoint | undefined;
   end: Checkpoint | undefined;
   /** Raw memory sampled during the run, for the trend between the checkpoints. */
@@ -42,7 +47,16 @@ export interface SoakReport {
     timeoutMs: number;
     warmupSeconds: number;
     pauseBackendSeconds: number;
+    faults: readonly string[];
+    faultEverySeconds: number;
+    resumableShare: number;
+    tls: boolean;
+    gatewayWorkers: number;
   };
+  /** Clients whose sessions are resumable. */
+  resumableClients: number;
+  /** The faults injected, in order. */
+  faults: FaultLine[];
   loadSeconds: number;
   /** The machine: other work on it shows in latency, so the run records how busy it was. */
   host: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; node: string };
@@ -70,6 +84,11 @@ export function problemsOf(report: Omit<SoakReport, 'verdict'>): string[] {
   if (c.unexpectedDisconnects + c.unexpectedCloses > 0) problems.push(`${c.unexpectedDisconnects + c.unexpectedCloses} connections ended without the run closing them`);
   for (const [reason, n] of Object.entries(c.kicks)) problems.push(`${n} clients kicked: ${reason}`);
   for (const [code, n] of Object.entries(c.connectFailures)) problems.push(`${n} connects failed with ${code}`);
+  if (p.outOfOrder > 0) problems.push(`${p.outOfOrder} pushes arrived after a later one from the same sender`);
+  for (const [key, n] of Object.entries(c.resumes)) {
+    if (key.startsWith('deliberate:') && key !== 'deliberate:resumed' && !key.endsWith(' on a sibling worker')) problems.push(`${n} resumable sessions whose socket the run closed came back as ${key.slice(11)}, not whole`);
+  }
+  for (const f of report.faults) if (f.error) problems.push(`${f.target} did not come back after ${f.kind}: ${f.error}`);
   for (const proc of report.processes) problems.push(...processProblems(proc));
   return problems;
 }
@@ -79,7 +98,7 @@ function processProblems(p: ProcessReport): string[] {
   if (p.diedDuringRun) problems.push(`${p.id} died during the run: ${p.diedDuringRun}`);
   if (p.log.errors > 0) problems.push(`${p.id} logged ${p.log.errors} errors`);
   if (p.exit !== 0 && p.exit !== undefined) problems.push(`${p.id} exited with ${String(p.exit)} when stopped`);
-  const growth = heapGrowthMB(p);
+  const growth = p.restarts > 0 ? undefined : heapGrowthMB(p);
   const base = p.start?.heapUsedAfterGcMB;
   if (growth !== undefined && base !== undefined && growth > HEAP_GROWTH_LIMIT_MB && growth > base * HEAP_GROWTH_LIMIT_RATIO) {
     problems.push(`${p.id} heap after GC grew ${growth.toFixed(1)} MB (from ${base} MB)`);
@@ -115,7 +134,7 @@ function processLines(p: ProcessReport): string[] {
   const growth = heapGrowthMB(p);
   const c = p.counters;
   return [
-    `  ${p.id} (${p.role}, pid ${p.pid ?? '?'})`,
+    `  ${p.id} (${p.role}, pid ${p.pid ?? '?'}${p.restarts > 0 ? `, restarted ${p.restarts} times by faults: memory start and end are different processes` : ''})`,
     `    ${memoryLine('start', p.start)}`,
     `    ${memoryLine('end  ', p.end)}`,
     `    heap after GC growth: ${growth === undefined ? 'n/a' : `${growth} MB`}; RSS growth: ${p.start && p.end ? `${(p.end.rssMB - p.start.rssMB).toFixed(1)} MB` : 'n/a'}`,
@@ -133,18 +152,21 @@ export function formatReport(r: SoakReport): string {
   const lines = [
     `soak: ${s.minutes} min, ${s.clients} clients, ${s.rooms} rooms, think ${s.thinkMs[0]}-${s.thinkMs[1]} ms, a deliberate disconnect every ${s.dropEveryMs} ms, warm-up ${s.warmupSeconds} s`,
     ...(s.pauseBackendSeconds > 0 ? [`fault injected: backend soak1 paused (SIGSTOP) ${s.pauseBackendSeconds} s, a third into the run`] : []),
+    ...(s.faults.length > 0 ? [`faults: ${s.faults.join(', ')}, one every ${s.faultEverySeconds} s; injected: ${r.faults.map((f) => `${f.kind} ${f.target} at ${Math.round(f.atMs / 1000)} s (back in ${f.downMs ?? '?'} ms)`).join('; ') || 'none'}`] : []),
+    `clients: ${r.resumableClients} with resumable sessions; TLS ${s.tls ? 'on gate1/tcp and gate2/ws' : 'off'}; gate1 workers ${s.gatewayWorkers}; request deadline ${s.timeoutMs} ms`,
     `source: commit ${r.source.commit}${r.source.srcModified ? ' with uncommitted changes in src/' : ''}`,
     `host: ${r.host.cpus} CPUs, Node ${r.host.node}, load average ${r.host.loadAverageAtStart.join(' ')} at the start, ${r.host.loadAverageAtEnd.join(' ')} at the end`,
     `requests: ${q.sent} sent, ${q.answered} answered (${q.answeredOk} ok), ${q.inFlightAtEnd} in flight at the end`,
     `  answered with error: ${codes(q.answeredWithError)}; no reply in time: ${q.timedOut}`,
-    `  failed by deliberate disconnects: ${codes(q.failedByDeliberateDisconnect)}; by other disconnects: ${codes(q.failedByUnexpectedDisconnect)}`,
+    `  failed by deliberate disconnects: ${codes(q.failedByDeliberateDisconnect)}; by faults: ${codes(q.failedByFault)}; by other disconnects: ${codes(q.failedByUnexpectedDisconnect)}`,
     `  latency ms: p50 ${q.latencyMs.p50}, p90 ${q.latencyMs.p90}, p99 ${q.latencyMs.p99}, p99.9 ${q.latencyMs.p999}, max ${q.latencyMs.max}`,
     `pushes: ${p.expected} expected, ${p.delivered} delivered, ${p.lost} lost (say ${p.byKind.say.lost}, poke ${p.byKind.poke.lost})`,
-    `  not required: ${p.receiverDisconnected} to receivers that disconnected, ${p.optionalDelivered + p.optionalNotDelivered} to members joining/leaving (${p.optionalDelivered} arrived), ${p.extra} extra to late joiners`,
-    `  duplicates ${p.duplicates}, misdelivered ${p.misdelivered}; events: ${p.byKind.say.events} says, ${p.byKind.poke.events} pokes`,
+    `  not required: ${p.receiverDisconnected} to receivers whose session ended (${p.receiverLostToFault} by a gateway kill), ${p.missedOverResync} missed over a resync, ${p.lostToNatsRestart} caused while NATS restarted, ${p.optionalDelivered + p.optionalNotDelivered} to members joining/leaving (${p.optionalDelivered} arrived), ${p.extra} extra to late joiners`,
+    `  duplicates ${p.duplicates}, out of order ${p.outOfOrder}, misdelivered ${p.misdelivered}; events: ${p.byKind.say.events} says, ${p.byKind.poke.events} pokes`,
     `connections: ${c.socketDropsOnPurpose} sockets dropped and ${c.freshReconnectsOnPurpose} clients replaced on purpose, ${c.sdkReconnects} SDK reconnects`,
+    `  lost to faults: ${c.lostToFault}; resumable sessions after a reconnect: ${codes(c.resumes)}; connect failures while the gateway was down: ${codes(c.connectFailuresWhileGatewayDown)}`,
     `  unexpected: ${c.unexpectedDisconnects} disconnects, ${c.unexpectedCloses} closes, kicks: ${codes(c.kicks)}, connect failures: ${codes(c.connectFailures)}, client error events: ${codes(c.clientErrorEvents)}`,
-    `  mismatched replies ${c.mismatchedReplies}, pokes not found ${c.pokesNotFound}, resyncs ${c.resyncs}`,
+    `  mismatched replies ${c.mismatchedReplies}, pokes not found ${c.pokesNotFound}, state reloads ${c.stateReloads}`,
     'processes:',
     ...r.processes.flatMap(processLines),
     r.verdict.ok ? 'verdict: OK' : `verdict: ${r.verdict.problems.length} problems`,

@@ -1,8 +1,9 @@
 /**
  * Accounting of the soak run's requests. Every request ends in exactly one outcome, so
- * `sent = ok + answeredError + timedOut + droppedOnPurpose + connectionLost` holds at the end, and
- * failures the run caused itself (a connection it closed on purpose while the request was in
- * flight) are kept apart from the ones that count against the system.
+ * `sent = ok + answeredError + timedOut + droppedOnPurpose + fault + connectionLost` holds at the
+ * end, and failures the run caused itself (a connection it closed on purpose while the request was
+ * in flight) or a fault it injected caused (see load.ts) are kept apart from the ones that count
+ * against the system.
  */
 
 /** How one request ended. */
@@ -14,6 +15,8 @@ export type RequestOutcome =
   | { readonly kind: 'timedOut' }
   /** The run closed this connection on purpose while the request was in flight. */
   | { readonly kind: 'droppedOnPurpose'; readonly code: string }
+  /** A fault the run injected: its connection's gateway was killed, or a typed failure while a backend or NATS was down. */
+  | { readonly kind: 'fault'; readonly code: string }
   /** The connection went away without the run closing it. */
   | { readonly kind: 'connectionLost'; readonly code: string };
 
@@ -37,6 +40,7 @@ interface RouteCounts {
 const BUCKETS_MS = [1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10_000, Infinity];
 /** Failures kept word for word in the report; the rest are only counted. */
 const MAX_SAMPLES = 30;
+const MAX_FAULT_SAMPLES = 10;
 
 /** A fixed-bucket latency histogram: constant memory however long the run. */
 class LatencyHistogram {
@@ -79,6 +83,8 @@ export class RequestLedger {
   #timedOut = 0;
   readonly #answeredErrors = new Map<string, number>();
   readonly #droppedOnPurpose = new Map<string, number>();
+  readonly #fault = new Map<string, number>();
+  readonly #faultSamples: FailureSample[] = [];
   readonly #connectionLost = new Map<string, number>();
   readonly #routes = new Map<string, RouteCounts>();
   readonly #latency = new LatencyHistogram();
@@ -120,6 +126,10 @@ export class RequestLedger {
       case 'droppedOnPurpose':
         bump(this.#droppedOnPurpose, outcome.code);
         return; // expected: not sampled
+      case 'fault':
+        bump(this.#fault, outcome.code);
+        if (this.#faultSamples.length < MAX_FAULT_SAMPLES) this.#faultSamples.push({ atMs: Date.now() - this.#startedAt, route, outcome: `fault:${outcome.code}`, ...detail });
+        return;
       case 'connectionLost':
         bump(this.#connectionLost, outcome.code);
         break;
@@ -154,6 +164,8 @@ export class RequestLedger {
       answeredWithError: Object.fromEntries(this.#answeredErrors),
       timedOut: this.#timedOut,
       failedByDeliberateDisconnect: Object.fromEntries(this.#droppedOnPurpose),
+      failedByFault: Object.fromEntries(this.#fault),
+      faultSamples: this.#faultSamples,
       failedByUnexpectedDisconnect: Object.fromEntries(this.#connectionLost),
       unexplainedFailures: this.unexplainedFailures,
       latencyMs: this.#latency.summary(),
@@ -172,6 +184,9 @@ export interface RequestSummary {
   answeredWithError: Record<string, number>;
   timedOut: number;
   failedByDeliberateDisconnect: Record<string, number>;
+  /** Failures a fault the run injected caused, by code (see RELIABILITY.md, "How it counts"). */
+  failedByFault: Record<string, number>;
+  faultSamples: FailureSample[];
   failedByUnexpectedDisconnect: Record<string, number>;
   unexplainedFailures: number;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };

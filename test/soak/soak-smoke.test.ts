@@ -1,10 +1,15 @@
 /**
- * The soak run, shortened to 15 seconds: `scripts/soak.ts --minutes 0.25` in a child process, with
+ * The soak run, shortened to 15 seconds, plain and with faults: `scripts/soak.ts --minutes 0.25` in a child process, with
  * real etcd, NATS and Redis, two gateways and two backends. Its report must show requests answered,
  * no expected push lost to a client that stayed connected, and no failed request except those the
  * run caused itself: the run closes a connection on purpose about once a second, and a request in
  * flight on it then fails with `unavailable` (socket closed under the SDK) or `cancelled` (client
  * closed); those are counted apart, under `failedByDeliberateDisconnect`, and allowed here.
+ *
+ * The faulted variant restarts NATS under the load (SIGKILL, started again on the same port), runs
+ * a third of the clients with resumable sessions, and puts gate1's TCP and gate2's WebSocket port
+ * behind TLS. Requests that fail while NATS is down are counted apart (`failedByFault`), with the
+ * typed codes only; the sessions whose socket the run closes must come back whole.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,6 +19,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { SoakReport } from '../../scripts/soak/report.js';
+import { haveOpenssl } from '../support/test-certs.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/soak.ts', import.meta.url));
 
@@ -34,11 +40,12 @@ function runSoak(args: readonly string[]): Promise<{ code: number | null; output
   );
 }
 
-test('a 15-second soak: requests answered, no push lost to connected clients, no failure it did not cause', { timeout: 120_000 }, async () => {
+/** Runs the soak with `args` and checks the promises both variants keep; returns the report. */
+async function soakAndCheck(args: readonly string[]): Promise<{ report: SoakReport; why: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'yard-soak-smoke-'));
   try {
     const file = join(dir, 'report.json');
-    const { code, output } = await runSoak(['--minutes', '0.25', '--clients', '100', '--report', file]);
+    const { code, output } = await runSoak([...args, '--report', file]);
     assert.ok(code === 0 || code === 1, `the soak run itself failed (exit ${code}):\n${output}`);
     const report = JSON.parse(readFileSync(file, 'utf8')) as SoakReport;
     const { requests, pushes } = report;
@@ -54,8 +61,24 @@ test('a 15-second soak: requests answered, no push lost to connected clients, no
     assert.equal(pushes.lost, 0, `pushes lost to connected clients: ${JSON.stringify(pushes.lostByReceiver, null, 1)}${why}`);
     assert.equal(pushes.delivered, pushes.expected, why);
     assert.equal(pushes.duplicates, 0, why);
+    assert.equal(pushes.outOfOrder, 0, why);
     assert.equal(pushes.misdelivered, 0, why);
+    return { report, why };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('a 15-second soak: requests answered, no push lost to connected clients, no failure it did not cause', { timeout: 120_000 }, async () => {
+  const { report, why } = await soakAndCheck(['--minutes', '0.25', '--clients', '100']);
+  assert.deepEqual(report.requests.failedByFault, {}, why);
+});
+
+test('a 15-second soak with NATS restarted, resumable sessions and TLS: the same, faults counted apart', { timeout: 120_000, skip: !haveOpenssl() && 'openssl is not installed' }, async () => {
+  const { report, why } = await soakAndCheck(['--minutes', '0.25', '--clients', '100', '--restart-nats', '--fault-every', '5', '--resumable', '0.34', '--tls']);
+  assert.ok(report.faults.length >= 1 && report.faults.every((f) => f.kind === 'restart-nats' && f.error === undefined), `faults: ${JSON.stringify(report.faults)}${why}`);
+  for (const c of Object.keys(report.requests.failedByFault)) assert.ok(c === 'unavailable' || c === 'deadline_exceeded', `a fault failed a request with ${c}${why}`);
+  assert.ok(report.resumableClients > 0, why);
+  for (const [key, n] of Object.entries(report.connections.resumes)) assert.ok(key === 'deliberate:resumed', `${n} resumable sessions came back as ${key}${why}`);
+  assert.ok(report.verdict.ok, `verdict: ${report.verdict.problems.join('; ')}${why}`);
 });
