@@ -12,6 +12,7 @@ import { runB2 } from './b2-idle-connections.js';
 import { runB3 } from './b3-broadcast.js';
 import { runB4 } from './b4-codec.js';
 import { runB5 } from './b5-server-rpc.js';
+import { runB6 } from './b6-slow-readers.js';
 import type { BenchContext, WorkloadReport } from './harness/bench-context.js';
 import { compileBenchIdl, removeCompiledIdl } from './harness/bench-idl.js';
 import { profileServersInto } from './harness/bench-servers.js';
@@ -27,6 +28,7 @@ const RUNNERS: Record<WorkloadId, (ctx: BenchContext) => Promise<WorkloadReport>
   B3: runB3,
   B4: runB4,
   B5: runB5,
+  B6: runB6,
 };
 
 /** Longest a full run waits for other work to settle before each workload, in ms. */

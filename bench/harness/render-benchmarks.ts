@@ -55,6 +55,10 @@ const METHOD = `- Every server runs in its own process pinned to core 0 (gateway
   per run) when other processes took more than 20% of either core, keeps the least disturbed
   attempt, and reports the share of core 0 and of core 1 other processes took ("other load").
   Figures from a window with much other load are not comparable with the rest.
+- Server memory is RSS from \`/proc/<pid>/status\`: B2 reads it after a forced full collection; B6 samples
+  it every 100 ms while it runs, with the heap the gateway reports (\`process.memoryUsage()\`).
+- B6 has no target of issue 5: it shows what a client that stops reading costs the others, its
+  windows compared with the baseline window of the same run and the same gateway.
 - Every load loop is bounded in time and in count; only 127.0.0.1 is used.`;
 
 /** Renders the whole page. */
@@ -68,7 +72,7 @@ export function renderBenchmarks(page: BenchmarksPage): string {
       ` (all of them are also in [bench/results.json](bench/results.json)).`,
     ...(page.quick ? ['', "**This is a `--quick` run: seconds and tiny counts, not the issue's workloads. Do not quote these figures.**"] : []),
     '',
-    'Run it: `npm run bench` (five minutes on a quiet 2-core machine; longer when it waits for other work), `npm run bench -- --only B1,B4`, or',
+    'Run it: `npm run bench` (about six minutes on a quiet 2-core machine; longer when it waits for other work), `npm run bench -- --only B1,B4`, or',
     '`npm run bench -- --quick` (under a minute, tiny counts; the test suite runs a subset of it).',
     '',
     '## Machine',

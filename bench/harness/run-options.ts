@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Every workload, in the order a full run takes them. */
-export const WORKLOADS = ['B1', 'B2', 'B3', 'B4', 'B5'] as const;
+export const WORKLOADS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 /** Parsed flags. */

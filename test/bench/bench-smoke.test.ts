@@ -1,7 +1,8 @@
 /**
  * The benchmark harness cannot rot: a `--quick` run of B1 and B4 (every B1 variant, servers and
- * generators as real processes) must finish and write a results file and a BENCHMARKS.md with
- * every variant's figures. Nothing here checks a timing: benchmarks never fail on speed.
+ * generators as real processes), and one of B6, must finish and write a results file and a
+ * BENCHMARKS.md with every variant's figures. Nothing here checks a timing: benchmarks never fail
+ * on speed.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -69,5 +70,32 @@ describe('npm run bench -- --quick --only B1,B4', () => {
 
     const page = readFileSync(join(out, 'BENCHMARKS.md'), 'utf8');
     for (const heading of ['## Machine', '## Targets', '## B1 round trip', '## B4 codec']) assert.ok(page.includes(heading), heading);
+  });
+});
+
+interface SlowReaderResults {
+  readonly rows: { readonly phase: string; readonly replies: number; readonly latencyMs: { readonly p50: number; readonly p99: number } }[];
+  readonly drops: { readonly members: number; readonly closeReasons: Record<string, number> };
+  readonly memory: { readonly rss: number; readonly heapUsed: number }[];
+}
+
+describe('npm run bench -- --quick --only B6', () => {
+  it('measures the round trips beside readers, slow readers and after them, and counts the drops', { timeout: 90_000 }, async () => {
+    const dir = join(out, 'b6');
+    const { code, output } = await runBench(['--quick', '--only', 'B6', '--out', dir]);
+    assert.equal(code, 0, output);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+    assert.deepEqual(results.workloads, ['B6']);
+    assert.deepEqual(results.failures, []);
+    const b6 = results.results.B6 as unknown as SlowReaderResults;
+    assert.deepEqual(b6.rows.map((r) => r.phase), ['baseline', 'slow', 'after']);
+    for (const r of b6.rows) {
+      assert.ok(r.replies > 0, `${r.phase} got replies`);
+      assert.ok(r.latencyMs.p99 >= r.latencyMs.p50 && r.latencyMs.p50 > 0);
+    }
+    // The window is bounded in time; what matters here is that slow readers were made and dropped.
+    assert.ok((b6.drops.closeReasons['send queue overflow'] ?? 0) >= 1, JSON.stringify(b6.drops));
+    assert.ok(b6.memory.length > 0 && b6.memory.every((m) => m.rss > 0 && m.heapUsed > 0));
+    assert.ok(readFileSync(join(dir, 'BENCHMARKS.md'), 'utf8').includes('## B6 slow readers'));
   });
 });
