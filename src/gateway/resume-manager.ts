@@ -45,11 +45,8 @@ export class ResumeManager {
   readonly #saved = new Map<Session, number>();
   #closing = false;
   #storeFailing = false;
-  /**
-   * Sessions handed over by a stopping gateway → the number of the last push their client had
-   * when they were handed over (pushes after it go into the store with them).
-   */
-  readonly #handedOver = new Map<Session, number>();
+  /** Sessions handed over by a stopping gateway, until another gateway takes them or the wait ends. */
+  readonly #handedOver = new Map<Session, Handover>();
   #flushQueued = false;
   #handoverDone: (() => void) | undefined;
 
@@ -244,15 +241,20 @@ export class ResumeManager {
       state.claimant = undefined;
       state.connection = undefined;
       session.attach(new HandoverLink(session, this, this.#host));
-      this.#handedOver.set(session, base);
+      const handover: Handover = { base, written: -1 };
+      this.#handedOver.set(session, handover);
       if (conn) kicked.add(conn);
+      const snapshot = this.#handoverState(session, handover);
       saves.push(
-        store.save(state.token, this.#handoverState(session, base), 2 * this.#options.graceMs).catch((err: unknown) => {
-          this.#host.logger.warn({ err, session: session.id }, 'handing a session over failed; it ends here');
-          this.#handedOver.delete(session);
-          if (conn) kicked.delete(conn);
-          this.#host.endSession(session, reason);
-        }),
+        store.save(state.token, snapshot, 2 * this.#options.graceMs).then(
+          () => void (handover.written = Math.max(handover.written, snapshot.seq!)),
+          (err: unknown) => {
+            this.#host.logger.warn({ err, session: session.id }, 'handing a session over failed; it ends here');
+            this.#handedOver.delete(session);
+            if (conn) kicked.delete(conn);
+            this.#host.endSession(session, reason);
+          },
+        ),
       );
     }
     await Promise.all(saves);
@@ -286,6 +288,7 @@ export class ResumeManager {
         this.#handoverDone = done;
       });
       this.#handoverDone = undefined;
+      await this.#flushHandover(); // what came in since the last write goes to the store with them
     }
     const left = [...this.#handedOver.keys()];
     for (const session of left) this.#moved(session, CloseReason.shutdown);
@@ -304,10 +307,12 @@ export class ResumeManager {
    */
   handoverKicked(session: Session, reason: string): void {
     const state = session.resume;
-    if (!state || !this.#handedOver.delete(session)) return;
+    const handover = this.#handedOver.get(session);
+    if (!state || !handover) return;
+    this.#handedOver.delete(session);
     this.#store!.take(state.token).then(
-      (kept) => this.#host.endSession(session, reason, kept === undefined),
-      () => this.#host.endSession(session, reason, true),
+      (kept) => (kept ? this.#host.endSession(session, reason) : this.#taken(session, handover)),
+      () => this.#taken(session, handover),
     );
     this.#checkHandoverDone();
   }
@@ -319,33 +324,53 @@ export class ResumeManager {
     setImmediate(() => this.#flushHandover());
   }
 
-  /** Writes the changed handed-over sessions to the store, each only while its token is still there. */
-  #flushHandover(): void {
+  /**
+   * Writes the changed handed-over sessions to the store, each only while its token is still there
+   * (a store without `update` overwrites). Resolves when the writes are answered.
+   */
+  #flushHandover(): Promise<void> {
     this.#flushQueued = false;
+    const writes: Promise<void>[] = [];
+    for (const [session, handover] of this.#handedOver) {
+      if (this.#dirty.delete(session)) writes.push(this.#writeHandover(session, handover));
+    }
+    return Promise.all(writes).then(() => {});
+  }
+
+  async #writeHandover(session: Session, handover: Handover): Promise<void> {
     const store = this.#store!;
+    const token = session.resume!.token;
+    const snapshot = this.#handoverState(session, handover);
     const ttl = 2 * this.#options.graceMs;
-    for (const [session, base] of this.#handedOver) {
-      if (!this.#dirty.delete(session)) continue;
-      const token = session.resume!.token;
-      const state = this.#handoverState(session, base);
-      if (!store.update) {
-        this.#track(store.save(token, state, ttl));
-        continue;
+    try {
+      const present = store.update ? await store.update(token, snapshot, ttl) : (await store.save(token, snapshot, ttl), true);
+      if (present) handover.written = Math.max(handover.written, snapshot.seq!);
+      else if (this.#handedOver.delete(session)) {
+        this.#taken(session, handover);
+        this.#checkHandoverDone();
       }
-      store.update(token, state, ttl).then(
-        (present) => {
-          if (!present && this.#handedOver.has(session)) this.#moved(session, CloseReason.resumedElsewhere);
-        },
-        (err: unknown) => this.#host.logger.warn({ err, session: session.id }, 'updating a handed-over session failed'),
-      );
+    } catch (err) {
+      this.#host.logger.warn({ err, session: session.id }, 'updating a handed-over session failed');
     }
   }
 
-  /** The snapshot of a handed-over session: its state, its push number, the pushes after `base`. */
-  #handoverState(session: Session, base: number): ResumableState {
+  /** The snapshot of a handed-over session: its state, its push number, the pushes after its base. */
+  #handoverState(session: Session, handover: Handover): ResumableState {
     const state = session.resume!;
-    const pushes = state.replay.after(base) ?? state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
+    const pushes = state.replay.after(handover.base) ?? state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
     return { uid: session.uid, data: session.data(), groups: [...state.groups], seq: state.replay.lastSeq, pushes };
+  }
+
+  /**
+   * Another gateway took a handed-over session: it leaves here. Pushes that reached this gateway
+   * after its last write to the store were not in what was taken; they are lost, and logged.
+   */
+  #taken(session: Session, handover: Handover): void {
+    const lost = session.resume!.replay.lastSeq - handover.written;
+    if (handover.written >= 0 && lost > 0) {
+      this.#host.logger.warn({ session: session.id, pushes: lost }, 'pushes reached a handed-over session after another gateway took it; they are lost');
+    }
+    this.#host.endSession(session, CloseReason.resumedElsewhere, true);
   }
 
   /** A handed-over session leaves this gateway: it lives on in the store or at another gateway. */
@@ -410,6 +435,14 @@ export class ResumeManager {
       },
     );
   }
+}
+
+/** A handed-over session's bookkeeping. */
+interface Handover {
+  /** Number of the last push its client had when it was handed over (later ones go into the store). */
+  readonly base: number;
+  /** Number of the last push in the newest snapshot the store accepted; -1 before the first. */
+  written: number;
 }
 
 /**

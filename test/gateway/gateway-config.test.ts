@@ -16,6 +16,7 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
   ['resume grace of 0', { serverId: 'a', resume: { graceMs: 0 } }, /resume\.graceMs must be an integer/],
   ['resume replay limit of 0', { serverId: 'a', resume: { replayLimit: 0 } }, /resume\.replayLimit/],
   ['resume maxParked of 0.5', { serverId: 'a', resume: { maxParked: 0.5 } }, /resume\.maxParked/],
+  ['resume handoverMs of -1', { serverId: 'a', resume: { handoverMs: -1 } }, /resume\.handoverMs/],
 ];
 
 for (const [name, options, message] of bad) {
