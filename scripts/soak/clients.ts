@@ -79,6 +79,8 @@ export class Slot {
   readonly #ended = new Map<number, EndReason>();
   readonly #linkEnded = new Map<number, EndReason>();
   readonly #spells: RoomSpell[] = [];
+  /** Spans a resumable session spent away (from its connection's loss to the SDK's word on how it came back). */
+  readonly #aways: { readonly from: number; to: number | undefined }[] = [];
   readonly #trail: { readonly at: number; readonly text: string }[] = [];
   readonly #origin: number;
 
@@ -125,7 +127,19 @@ export class Slot {
     if (this.resumable) {
       this.#endLinkOnly(reason);
       this.note(`connection lost (${reason}); session parked`);
+      this.#aways.push({ from: Date.now(), to: undefined });
+      if (this.#aways.length > HISTORY) this.#aways.shift();
     } else this.endEpoch(reason);
+  }
+
+  /**
+   * The SDK said how the session came back. Until then the room is not certain: a session restored
+   * from an older snapshot rejoins the rooms it was in then, and its first pushes may reach the
+   * listeners before the SDK's `resync` event.
+   */
+  back(): void {
+    const away = this.#aways.at(-1);
+    if (away && away.to === undefined) away.to = Date.now();
   }
 
   #endLinkOnly(reason: EndReason): void {
@@ -205,7 +219,8 @@ export class Slot {
 
   /** Whether the slot was in, or joining, `room` (or in a room it did not know) at some moment of [from, to]. */
   wasInRoom(room: string, from: number, to: number): boolean {
-    return this.#spells.some((s) => (s.room === room || s.room === '*') && s.from <= to && (s.to ?? Infinity) >= from);
+    const overlaps = (s: { from: number; to: number | undefined }): boolean => s.from <= to && (s.to ?? Infinity) >= from;
+    return this.#spells.some((s) => (s.room === room || s.room === '*') && overlaps(s)) || this.#aways.some(overlaps);
   }
 
   /** Remembers an event (time relative to the run's start) in the slot's short trail. */

@@ -187,11 +187,13 @@ export class Links {
     });
     client.on('resume', () => {
       if (!current()) return;
+      slot.back();
       bump(this.summary.resumes, `${lastLoss}:resumed`);
       slot.note(`resumed on ${slot.gateway.id}`);
     });
     client.on('resync', (why) => {
       if (!current()) return;
+      slot.back();
       const before = sessionId;
       sessionId = client.sessionId;
       // A gateway's workers share its ports: a reconnect may reach a worker other than the one holding the parked session.
