@@ -1,7 +1,7 @@
 /**
  * A backend's copies of sessions when close notices cannot reach it (real etcd with 2 s leases, TCP
- * pools, real `yard start` processes): a backend paused past its lease misses a session's close and
- * closes its copy once it is back; a restarted gateway's old sessions are closed, and its new ones
+ * pools or NATS, real `yard start` processes): a backend paused past its lease misses a session's
+ * close and closes its copy once it is back; a restarted gateway's old sessions are closed, and its new ones
  * (which reuse the old ids) do not see the old sessions' data; a gateway killed for good has its
  * sessions' copies closed after `sessionCopies.gatewayGoneMs`.
  */
@@ -12,9 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type Client } from '../../src/client/index.js';
 import { RpcError } from '../../src/index.js';
 import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
-import { freePort, startEtcd, type EtcdService } from '../support/services.js';
+import { freePort, startEtcd, startNats, type EtcdService, type NatsService } from '../support/services.js';
 
 const etcds: EtcdService[] = [];
+const natses: NatsService[] = [];
 const procs: ServerProc[] = [];
 const clients: Client[] = [];
 
@@ -22,11 +23,11 @@ after(async () => {
   for (const c of clients) await c.close().catch(() => undefined);
   for (const p of procs) p.child.kill('SIGCONT');
   await Promise.all(procs.map((p) => stopServer(p)));
-  await Promise.all(etcds.map((e) => e.stop()));
+  await Promise.all([...etcds, ...natses].map((e) => e.stop()));
 });
 
 /** Starts etcd and writes a config of `gateways` and backend chat1 (services chat, probe). */
-async function cluster(gateways: string[], sessionCopies: object): Promise<string> {
+async function cluster(gateways: string[], sessionCopies: object, transport: object = { kind: 'tcp', poolSize: 2 }): Promise<string> {
   const etcd = await startEtcd();
   etcds.push(etcd);
   const servers: object[] = [{ id: 'chat1', type: 'chat', services: ['chat', 'probe'] }];
@@ -34,7 +35,7 @@ async function cluster(gateways: string[], sessionCopies: object): Promise<strin
   return writeConfig({
     app: resolve('test/cluster/fixtures/cluster-test-app.ts'),
     discovery: { kind: 'etcd', endpoints: [etcd.endpoint], ttlSec: 2 },
-    transport: { kind: 'tcp', poolSize: 2 },
+    transport,
     sessionCopies,
     servers,
   });
@@ -77,9 +78,9 @@ async function watched(c: Client): Promise<string> {
   return r.id;
 }
 
-test('a backend out of the membership when a session closes closes its copy once it is back', async () => {
-  // No periodic check: only the backend's return may set it right.
-  const configFile = await cluster(['gate1'], { gatewayGoneMs: 60_000, checkIntervalMs: 0 });
+/** The backend paused past its lease while a session it serves closes (no periodic check: only its return may set it right). */
+async function pausedBackend(transport?: object): Promise<void> {
+  const configFile = await cluster(['gate1'], { gatewayGoneMs: 60_000, checkIntervalMs: 0 }, transport);
   const chat1 = await start(configFile, 'chat1');
   const gate1 = await start(configFile, 'gate1');
   const victim = await client(gate1);
@@ -116,6 +117,14 @@ test('a backend out of the membership when a session closes closes its copy once
   assert.ok(!(keeperSid in closed), 'the copy of a session still open is kept');
   assert.equal(await watched(keeper), keeperSid, 'the open session is still served');
   assert.ok(chat1.output.includes('closed copies of sessions their gateway no longer holds'));
+}
+
+test('a backend out of the membership when a session closes closes its copy once it is back (TCP pools)', () => pausedBackend());
+
+test('the same over NATS', async () => {
+  const nats = await startNats();
+  natses.push(nats);
+  await pausedBackend({ kind: 'nats', servers: nats.url });
 });
 
 test('a gateway restarted: the old sessions’ copies are closed, and a new session reusing an old id does not see its data', async (t) => {
