@@ -132,11 +132,13 @@ export class CopyReconciler {
       return;
     }
     this.#checking.set(id, false);
-    void this.#run(id).finally(() => {
-      const again = this.#checking.get(id) === true;
-      this.#checking.delete(id);
-      if (again) this.check(id);
-    });
+    void this.#run(id)
+      .catch((err: unknown) => this.#logger.error({ err, gateway: id }, 'checking copies of sessions failed'))
+      .finally(() => {
+        const again = this.#checking.get(id) === true;
+        this.#checking.delete(id);
+        if (again) this.check(id);
+      });
   }
 
   async #run(id: string): Promise<void> {
