@@ -88,7 +88,8 @@ export class ClientConnection implements SessionLink {
   #session: Session;
   /** A resumed session's replay starts after this push number, at the handshake-ack. */
   #replayFrom: number | undefined;
-  #out: Uint8Array[] = [];
+  /** Packets queued this turn; none (not an empty array) while idle, as most connections are. */
+  #out: Uint8Array[] | undefined;
   #outBytes = 0;
   readonly #onPacket = (p: Packet): void => this.#handlePacket(p);
 
@@ -148,7 +149,7 @@ export class ClientConnection implements SessionLink {
   send(packet: Uint8Array): boolean {
     if (this.state === ConnState.Closed) return false;
     if (this.#outBytes === 0) this.#host.flusher.schedule(this);
-    this.#out.push(packet);
+    (this.#out ??= []).push(packet);
     this.#outBytes += packet.length;
     if (this.#outBytes + this.#socket.pendingBytes > this.#host.options.sendQueueLimit) {
       this.#host.countError('ERR_SEND_QUEUE_FULL');
@@ -160,10 +161,10 @@ export class ClientConnection implements SessionLink {
 
   /** Writes the queued packets as one transport write (called by the flusher). */
   flush(): void {
-    const n = this.#out.length;
-    if (n === 0 || this.state === ConnState.Closed) return;
-    const bytes = n === 1 ? this.#out[0]! : Buffer.concat(this.#out, this.#outBytes);
-    this.#out = [];
+    const out = this.#out;
+    if (!out || this.state === ConnState.Closed) return;
+    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out, this.#outBytes);
+    this.#out = undefined;
     this.#outBytes = 0;
     this.#socket.write(bytes);
   }
@@ -200,7 +201,7 @@ export class ClientConnection implements SessionLink {
   }
 
   #terminate(reason: string, parkable: boolean): void {
-    this.#out = [];
+    this.#out = undefined;
     this.#outBytes = 0;
     this.#finish(reason, parkable);
     this.#socket.destroy();

@@ -5,7 +5,8 @@ import type { ClientSession, SessionCloseHook } from './session.js';
  * run once, in order; a throwing hook does not stop the others; added after the close, run at once.
  */
 export class CloseHooks {
-  #hooks: SessionCloseHook[] = [];
+  /** Created on the first hook: most sessions of an idle gateway have none. */
+  #hooks: SessionCloseHook[] | undefined;
   #closed = false;
 
   get closed(): boolean {
@@ -14,20 +15,20 @@ export class CloseHooks {
 
   add(session: ClientSession, hook: SessionCloseHook): void {
     if (this.#closed) hook(session, 'closed');
-    else this.#hooks.push(hook);
+    else (this.#hooks ??= []).push(hook);
   }
 
   remove(hook: SessionCloseHook): void {
-    const i = this.#hooks.indexOf(hook);
-    if (i >= 0) this.#hooks.splice(i, 1);
+    const i = this.#hooks?.indexOf(hook) ?? -1;
+    if (i >= 0) this.#hooks!.splice(i, 1);
   }
 
   /** Marks the session closed and runs the hooks; false if it already was. */
   run(session: ClientSession, reason: string, onHookError: (err: unknown) => void): boolean {
     if (this.#closed) return false;
     this.#closed = true;
-    const hooks = this.#hooks;
-    this.#hooks = [];
+    const hooks = this.#hooks ?? [];
+    this.#hooks = undefined;
     for (const hook of hooks) {
       try {
         hook(session, reason);

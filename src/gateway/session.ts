@@ -71,7 +71,8 @@ export class Session implements ClientSession, ReplySink {
   readonly frontendId: string;
   #remoteAddress: string;
   #uid: string | undefined;
-  #data = new Map<string, unknown>();
+  /** Key/value data, created on the first write: many sessions never store any. */
+  #data: Map<string, unknown> | undefined;
   readonly #closeHooks = new CloseHooks();
   #version = 0;
   #link: SessionLink;
@@ -156,16 +157,16 @@ export class Session implements ClientSession, ReplySink {
   }
 
   get<T = unknown>(key: string): T | undefined {
-    return this.#data.get(key) as T | undefined;
+    return this.#data?.get(key) as T | undefined;
   }
 
   set(key: string, value: unknown): void {
-    this.#data.set(key, value);
+    (this.#data ??= new Map()).set(key, value);
     this.#changed();
   }
 
   delete(key: string): void {
-    if (this.#data.delete(key)) this.#changed();
+    if (this.#data?.delete(key)) this.#changed();
   }
 
   /**
@@ -175,8 +176,8 @@ export class Session implements ClientSession, ReplySink {
   applyUpdate(update: { uid?: string; set?: Record<string, unknown> }): void {
     if (update.set) {
       for (const [k, v] of Object.entries(update.set)) {
-        if (v === null) this.#data.delete(k);
-        else this.#data.set(k, v);
+        if (v === null) this.#data?.delete(k);
+        else (this.#data ??= new Map()).set(k, v);
       }
     }
     this.#changed();
@@ -185,7 +186,7 @@ export class Session implements ClientSession, ReplySink {
 
   /** A copy of the key/value data (what a cluster forwards to backends). */
   data(): Record<string, unknown> {
-    return Object.fromEntries(this.#data);
+    return this.#data ? Object.fromEntries(this.#data) : {};
   }
 
   /** Pushes a JSON body on `route`; false when the client is gone. */

@@ -1,46 +1,21 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { refusalStatus, tlsClientFailed, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
-import type { ClientSocket } from './client-socket.js';
 import { normalizeAddress } from './address-limits.js';
 import type { OriginCheck, WsAcceptorOptions } from './options.js';
 import { originCheck } from './origin-check.js';
 import { staticFileHandler } from './static-files.js';
 import { loadCertPair, TlsCertReloader } from './tls-cert-reloader.js';
-
-/** A WebSocket as a {@link ClientSocket}: one message per write. */
-class WsClientSocket implements ClientSocket {
-  readonly framed = true;
-  constructor(
-    readonly ws: WebSocket,
-    readonly remoteAddress: string,
-  ) {}
-
-  write(bytes: Uint8Array): void {
-    this.ws.send(bytes);
-  }
-
-  get pendingBytes(): number {
-    return this.ws.bufferedAmount;
-  }
-
-  end(): void {
-    this.ws.close(1000);
-  }
-
-  destroy(): void {
-    this.ws.terminate();
-  }
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-}
+import { WsClientSocket } from './ws-client-socket.js';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = { 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+/** Error listener of a socket until `ws` takes it over (shared, not a closure per socket). */
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
 
 /** Answers an upgrade request with an HTTP error status and closes the socket. */
 function refuseUpgrade(socket: Socket, status: number): void {
@@ -76,12 +51,12 @@ export class WsAcceptor implements Acceptor {
     } else {
       this.#http = createServer(httpOptions, files);
     }
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    this.#wss = new WebSocketServer({ WebSocket: WsClientSocket, noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.#http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
 
   #onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     if (!this.#originAllowed(req.headers.origin)) {
       this.#host.countError('ERR_ORIGIN_REFUSED');
       refuseUpgrade(socket, 403);
@@ -93,7 +68,12 @@ export class WsAcceptor implements Acceptor {
       refuseUpgrade(socket, refusalStatus[refusal]);
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, remote));
+    // The server was built with WebSocket: WsClientSocket, so every socket it hands over is one.
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws listens for the socket's errors from here on; a second listener would cost every connection an array.
+      socket.off('error', destroySocket);
+      this.#onConnection(ws as WsClientSocket, remote);
+    });
   }
 
   #originAllowed(origin: string | undefined): boolean {
@@ -106,16 +86,15 @@ export class WsAcceptor implements Acceptor {
     }
   }
 
-  #onConnection(ws: WebSocket, remote: string): void {
-    const conn = this.#host.accept(new WsClientSocket(ws, remote));
-    ws.on('message', (data) => conn.receive(toBytes(data)));
-    ws.on('close', () => conn.socketClosed());
-    // ws reports protocol errors (oversized or bad frames) here and then closes the socket.
-    ws.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#host.countError('ERR_PACKET_TOO_LARGE');
-      conn.socketClosed();
-    });
+  #onConnection(ws: WsClientSocket, remote: string): void {
+    ws.remoteAddress = remote;
+    ws.serve(this.#host.accept(ws), this.#onSocketError);
   }
+
+  /** Counts a socket's protocol error: a message over the size limit is a packet too large. */
+  readonly #onSocketError = (err: Error & { code?: string }): void => {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#host.countError('ERR_PACKET_TOO_LARGE');
+  };
 
   listen(): Promise<{ host: string; port: number }> {
     const host = this.#options.host ?? '127.0.0.1';
