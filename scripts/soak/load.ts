@@ -184,7 +184,7 @@ export class Load implements ClientView {
 
   /** The request's answer left the session's room unknown: ask the server before going on. */
   #unsure(slot: Slot, what: string): void {
-    this.#note(`state of ${slot.describe()} unknown after ${what}`);
+    slot.note(`state unknown after ${what}`); // in the slot's trail: the report's samples are kept for trouble
     slot.uncertain(undefined);
   }
 
