@@ -8,22 +8,49 @@ import { CopyCloseReason } from './copy-reconciler.js';
 import { HandlerCall } from './handler-call.js';
 import type { HandlerRegistry, RouteEntry } from './handler-registry.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
+import { SnapshotMemo } from './snapshot-memo.js';
 import type { Scheduler } from './scheduler.js';
 
-/** Resolves a forwarded request's promise with the handler's answer and the session's changes. */
+/**
+ * Collects a forwarded request's answer and the session's changes. Hot path: a handler that answers
+ * at once (its session queue idle, no await) is answered without a Promise or a microtask.
+ */
 class ForwardedReply implements ReplySink {
-  constructor(
-    readonly session: RemoteSession,
-    readonly resolve: (bytes: Uint8Array) => void,
-    readonly reject: (err: RpcError) => void,
-  ) {}
+  #done = false;
+  #bytes: Uint8Array | undefined;
+  #error: RpcError | undefined;
+  #resolve: ((bytes: Uint8Array) => void) | undefined;
+  #reject: ((err: RpcError) => void) | undefined;
+
+  constructor(readonly session: RemoteSession) {}
 
   respond(_id: number, body: Uint8Array): void {
-    this.resolve(encodeFramedJson(this.session.takeUpdate(), body));
+    this.#settle(encodeFramedJson(this.session.takeUpdate(), body), undefined);
   }
 
   respondError(_id: number, err: RpcError): void {
-    this.reject(err);
+    this.#settle(undefined, err);
+  }
+
+  /** The answer: returned (or thrown) if the handler already gave it, else a promise of it. */
+  result(): Uint8Array | Promise<Uint8Array> {
+    if (this.#done) {
+      if (this.#error) throw this.#error;
+      return this.#bytes!;
+    }
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  #settle(bytes: Uint8Array | undefined, err: RpcError | undefined): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#bytes = bytes;
+    this.#error = err;
+    if (err) this.#reject?.(err);
+    else if (this.#resolve) this.#resolve(bytes!);
   }
 }
 
@@ -37,6 +64,7 @@ const NO_REPLY: ReplySink = { respond: () => {}, respondError: () => {} };
  */
 export class BackendService {
   readonly #sessions = new Map<string, RemoteSession>();
+  readonly #memo = new SnapshotMemo();
   readonly #registry: HandlerRegistry;
   readonly #scheduler: Scheduler;
   readonly #logger: Logger;
@@ -75,6 +103,7 @@ export class BackendService {
   closeCopy(copy: RemoteSession, reason: string): void {
     if (this.#sessions.get(copy.id) !== copy) return;
     this.#sessions.delete(copy.id);
+    this.#memo.forget(copy);
     copy.markClosed(reason);
   }
 
@@ -114,6 +143,8 @@ export class BackendService {
   #sessionOf(ctx: CallContext): RemoteSession {
     const bytes = ctx instanceof IncomingCall ? ctx.session : undefined;
     if (!bytes) throw new RpcError('bad_payload', `${ctx.route}: forwarded call without a session`);
+    const seen = this.#memo.get(bytes);
+    if (seen && this.#sessions.get(seen.id) === seen) return seen;
     const snap = decodeSnapshot(bytes);
     const fid = snap.frontendId;
     if (!this.#incarnations.has(fid)) this.#incarnations.set(fid, snap.incarnation);
@@ -129,6 +160,7 @@ export class BackendService {
     }
     if (s) s.sync(snap);
     else this.#sessions.set(snap.id, (s = new RemoteSession(snap, this.#host)));
+    this.#memo.remember(bytes, s);
     return s;
   }
 
@@ -141,11 +173,19 @@ export class BackendService {
       this.#submit(new HandlerCall(session, message, route, this.#logger, NO_REPLY));
       return new Uint8Array(0);
     }
+    const sink = new ForwardedReply(session);
     this.#inFlight++;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const sink = new ForwardedReply(session, resolve, reject);
-      this.#submit(new HandlerCall(session, message, route, this.#logger, sink));
-    }).finally(() => this.#inFlight--);
+    this.#submit(new HandlerCall(session, message, route, this.#logger, sink));
+    let answer: Uint8Array | Promise<Uint8Array>;
+    try {
+      answer = sink.result();
+    } catch (err) {
+      this.#inFlight--;
+      throw err;
+    }
+    if (answer instanceof Promise) return answer.finally(() => this.#inFlight--);
+    this.#inFlight--;
+    return answer;
   }
 
   #submit(call: HandlerCall): void {
