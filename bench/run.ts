@@ -3,7 +3,7 @@
  * to core 1), then writes BENCHMARKS.md and bench/results.json with every figure and the machine.
  * Benchmarks never fail on a timing: the exit code says only whether every workload ran.
  *
- * Usage: node --import tsx bench/run.ts [--quick] [--only B1,B3] [--out <dir>]
+ * Usage: node --import tsx bench/run.ts [--quick] [--only B1,B3] [--out <dir>] [--before <results.json>]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -19,6 +19,8 @@ import { profileServersInto } from './harness/bench-servers.js';
 import { canPin } from './harness/child-processes.js';
 import { loadAverage, machineInfo } from './harness/machine.js';
 import { renderBenchmarks } from './harness/render-benchmarks.js';
+import { loadBeforeRun } from './harness/render-comparison.js';
+import { sourceFallbackReason } from './harness/compiled-scripts.js';
 import { waitForQuiet, type QuietCheck } from './harness/quiet-machine.js';
 import { parseRunOptions, type WorkloadId } from './harness/run-options.js';
 
@@ -55,6 +57,9 @@ async function main(): Promise<number> {
     profileServersInto(options.cpuProfDir);
     log(`servers write CPU profiles into ${options.cpuProfDir}`);
   }
+  const before = options.before ? loadBeforeRun(options.before.file, options.before.label) : undefined;
+  const fallback = sourceFallbackReason();
+  log(fallback ? `servers and generators run from source under tsx: ${fallback}` : 'servers and generators run compiled from dist/');
   const idl = compileBenchIdl();
   const ctx: BenchContext = { quick: options.quick, idl, pinned, retries: { left: RUN_RETRIES }, log };
   const reports: WorkloadReport[] = [];
@@ -93,7 +98,7 @@ async function main(): Promise<number> {
   };
   for (const file of [options.jsonFile, options.markdownFile]) mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(options.jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(options.markdownFile, renderBenchmarks({ machine, reports, failures, quick: options.quick, durationSec, loadAverageAtEnd, quiet, remeasured: RUN_RETRIES - ctx.retries.left }));
+  writeFileSync(options.markdownFile, renderBenchmarks({ machine, reports, failures, quick: options.quick, durationSec, loadAverageAtEnd, quiet, remeasured: RUN_RETRIES - ctx.retries.left, before }));
   log(`done in ${durationSec}s: ${options.markdownFile}, ${options.jsonFile}`);
   return failures.length === 0 ? 0 : 1;
 }

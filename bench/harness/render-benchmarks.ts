@@ -3,6 +3,7 @@ import type { WorkloadReport } from './bench-context.js';
 import type { MachineInfo } from './machine.js';
 import { pct, table, verdict } from './markdown.js';
 import type { QuietCheck } from './quiet-machine.js';
+import { renderComparison, type BeforeRun } from './render-comparison.js';
 
 /** Everything the page is made from; all of it comes from one run. */
 export interface BenchmarksPage {
@@ -17,6 +18,8 @@ export interface BenchmarksPage {
   readonly quiet: Readonly<Record<string, QuietCheck | undefined>>;
   /** Windows measured again because other processes disturbed them. */
   readonly remeasured: number;
+  /** An earlier revision's run to set beside this one (`--before`). */
+  readonly before?: BeforeRun | undefined;
 }
 
 function machineSection(m: MachineInfo, loadAtEnd: readonly number[], quiet: BenchmarksPage['quiet'], remeasured: number): string {
@@ -41,8 +44,9 @@ function machineSection(m: MachineInfo, loadAtEnd: readonly number[], quiet: Ben
 }
 
 const METHOD = `- Every server runs in its own process pinned to core 0 (gateway, backend and nats-server together on
-  that core); every load generator runs in another process pinned to core 1. Servers run from the
-  TypeScript sources with \`node --import tsx\`; clusters are two \`yard start\` processes.
+  that core); every load generator runs in another process pinned to core 1. Servers and
+  generators run compiled, from \`dist/\` (\`npm run bench\` builds first); clusters are two
+  \`yard start\` processes.
 - Server CPU is user + system time read from \`/proc/<pid>/stat\` at the edges of the measured window
   (after a warm-up), summed over every server process of the variant. **Replies per server
   CPU-second** is the figure to compare: the single-core generator saturates before the cheaper
@@ -89,13 +93,7 @@ export function renderBenchmarks(page: BenchmarksPage): string {
     '',
   ];
   for (const r of reports) parts.push(`## ${r.title}`, '', r.markdown, '');
-  parts.push(
-    '## What changed on the hot path',
-    '',
-    'Nothing yet: this run is the reference for the tuning work. Each change should be listed here with',
-    'the figures before and after it, both measured in one run.',
-    '',
-  );
+  parts.push(renderComparison(page.before, reports));
   if (failures.length) {
     parts.push('## Workloads that did not run', '');
     for (const f of failures) parts.push(`- ${f.id}: ${f.error.split('\n')[0]}`);

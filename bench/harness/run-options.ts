@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly jsonFile: string;
   /** When set, servers write V8 CPU profiles here (`--cpu-prof`). */
   readonly cpuProfDir: string | undefined;
+  /** An earlier run's results.json to set beside this run's figures, and how to name it. */
+  readonly before: { readonly file: string; readonly label: string } | undefined;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,7 +27,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only B1,B3] [--out <d
   --only            run these workloads only (${WORKLOADS.join(', ')})
   --out <dir>       write BENCHMARKS.md and results.json into <dir>
                     (default: BENCHMARKS.md at the repository root, bench/results.json)
-  --cpu-prof <dir>  every server process writes a V8 CPU profile into <dir> when it stops`;
+  --cpu-prof <dir>  every server process writes a V8 CPU profile into <dir> when it stops
+  --before <file>   an earlier revision's results.json, shown beside this run's figures
+  --before-label <text>  how the page names that run (default: the file's path)`;
 
 /** Parses `argv` (without node and the script); throws with the usage on a bad flag. */
 export function parseRunOptions(argv: readonly string[]): RunOptions {
@@ -33,6 +37,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
   let only: WorkloadId[] = [...WORKLOADS];
   let out: string | undefined;
   let cpuProfDir: string | undefined;
+  let beforeFile: string | undefined;
+  let beforeLabel: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') quick = true;
@@ -42,16 +48,20 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
     else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
     else if (arg === '--cpu-prof') cpuProfDir = argv[++i];
     else if (arg.startsWith('--cpu-prof=')) cpuProfDir = arg.slice('--cpu-prof='.length);
+    else if (arg === '--before') beforeFile = argv[++i];
+    else if (arg === '--before-label') beforeLabel = argv[++i];
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   if (out === '') throw new Error(`--out needs a directory\n${USAGE}`);
   if (cpuProfDir === '') throw new Error(`--cpu-prof needs a directory\n${USAGE}`);
+  if (beforeFile === '' || (beforeFile === undefined && beforeLabel !== undefined)) throw new Error(`--before needs a results.json file\n${USAGE}`);
   return {
     quick,
     only,
     markdownFile: out ? path.resolve(out, 'BENCHMARKS.md') : path.join(repoRoot, 'BENCHMARKS.md'),
     jsonFile: out ? path.resolve(out, 'results.json') : path.join(repoRoot, 'bench/results.json'),
     cpuProfDir: cpuProfDir === undefined ? undefined : path.resolve(cpuProfDir),
+    before: beforeFile === undefined ? undefined : { file: path.resolve(beforeFile), label: beforeLabel ?? beforeFile },
   };
 }
 
