@@ -165,6 +165,8 @@ export class Links {
     let kicked = false;
     let lastLoss: EndReason = 'unexpected';
     let sessionId = client.sessionId;
+    /** Where and since when the session waited while away. */
+    let parked = { gateway: slot.gateway.id, since: 0 };
     client.on<SayPush>(SAY_PUSH, (body) => this.#pushes.deliver(slot.index, 'say', body.id));
     client.on<PokePush>(POKE_PUSH, (body) => this.#pushes.deliver(slot.index, 'poke', body.id));
     const lost = (err: RpcError | undefined, what: string): EndReason => {
@@ -177,6 +179,7 @@ export class Links {
     client.on('disconnect', (err) => {
       if (!current()) return;
       lastLoss = lost(err, 'disconnect');
+      parked = { gateway: slot.gateway.id, since: Date.now() };
       if (lastLoss === 'unexpected') this.summary.unexpectedDisconnects++;
       slot.endLink(lastLoss);
     });
@@ -198,8 +201,11 @@ export class Links {
       sessionId = client.sessionId;
       // A gateway's workers share its ports: a reconnect may reach a worker other than the one holding the parked session.
       const sibling = why === 'resync' && before !== undefined && sessionId !== undefined && workerOf(before) !== workerOf(sessionId) && gatewayOfWorker(before) === gatewayOfWorker(sessionId);
-      bump(this.summary.resumes, `${lastLoss}:${why}${sibling ? ' on a sibling worker' : ''}`);
+      // A session parked on a gateway that a fault killed while it was away died with that gateway.
+      const cause = lastLoss !== 'fault' && this.#faults.overlaps(parked.since, Date.now(), ['kill-gateway'], parked.gateway) ? 'fault' : lastLoss;
+      bump(this.summary.resumes, `${cause}:${why}${sibling ? ' on a sibling worker' : ''}`);
       slot.note(`${why} on ${slot.gateway.id}: session ${before} -> ${sessionId}`);
+      if (cause === 'deliberate' && !sibling) this.note(`${slot.describe()} lost on purpose on ${parked.gateway} came back ${why} on ${slot.gateway.id}: session ${before} -> ${sessionId}`);
       if (why === 'resync') slot.uncertain('resumeResync');
       else slot.endEpoch('resumeExpired');
     });
