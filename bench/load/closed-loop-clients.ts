@@ -1,7 +1,8 @@
 /**
- * Closed-loop pomelo clients for a generator whose measured windows the orchestrator opens and
- * closes (B6): each client sends a request and the next only when the reply arrives, as in B1's
- * generator; replies and latencies count only inside a window, and each window starts afresh.
+ * Closed-loop clients, the load of B1 and B6: each client sends a request and the next only when
+ * the reply arrives; replies and latencies count only inside a measured window, and each window
+ * starts afresh. Pomelo clients by default; raw ones (no handshake, any data packet answers) for
+ * the raw `ws` echo baseline.
  */
 import type WebSocket from 'ws';
 import { LatencyRecorder, type LatencySummary } from '../harness/percentiles.js';
@@ -17,12 +18,16 @@ export interface LoopWindow {
 
 /** Shared state of a set of loops: whether they run, and the current window's counts. */
 class LoopState {
+  /** Raw clients: no handshake, and any data packet answers the request. */
+  raw = false;
+  /** A window ends the loops once it has counted this many replies. */
+  maxReplies = Infinity;
   running = false;
   measuring = false;
   outstanding = 0;
   replies = 0;
   errors = 0;
-  latencies = new LatencyRecorder(1_000_000);
+  latencies = new LatencyRecorder();
 }
 
 /** One client: at most one request in flight. */
@@ -62,7 +67,7 @@ class LoopClient {
   readonly #onPacket = (frame: Buffer, type: number, start: number): void => {
     if (type !== PacketType.Data || !this.#waiting) return;
     const flag = frame[start]!;
-    if (((flag >> 1) & 7) !== MSG_RESPONSE) return;
+    if (!this.#state.raw && ((flag >> 1) & 7) !== MSG_RESPONSE) return;
     this.#waiting = false;
     const state = this.#state;
     state.outstanding--;
@@ -71,12 +76,21 @@ class LoopClient {
       if (flag & FLAG_ERROR_BIT) state.errors++;
       state.replies++;
       state.latencies.record(performance.now() - this.#sentAt);
+      if (state.replies >= state.maxReplies) state.running = false;
     }
     this.send();
   };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Options of {@link ClosedLoopClients.connect}. */
+export interface ClosedLoopOptions {
+  /** Speak pomelo (default); false for raw clients. */
+  readonly pomelo?: boolean;
+  /** A window stops the loops once it has counted this many replies. Default unbounded. */
+  readonly maxReplies?: number;
+}
 
 /** C closed-loop clients of one route, measured in windows. */
 export class ClosedLoopClients {
@@ -88,15 +102,22 @@ export class ClosedLoopClients {
     this.#state = state;
   }
 
-  /** Connects and handshakes `count` clients (100 at a time) that will send `body` on `route`. */
-  static async connect(url: string, count: number, route: string, body: Uint8Array): Promise<ClosedLoopClients> {
+  /** Connects (and, for pomelo, handshakes) `count` clients, 100 at a time, that will send `body` on `route`. */
+  static async connect(url: string, count: number, route: string, body: Uint8Array, options: ClosedLoopOptions = {}): Promise<ClosedLoopClients> {
     const state = new LoopState();
+    state.raw = options.pomelo === false;
+    state.maxReplies = options.maxReplies ?? Infinity;
     const clients = await connectMany(count, 100, async () => {
       const ws = await openSocket(url);
-      const info = await pomeloHandshake(ws);
-      return new LoopClient(ws, info.dictionary, state, route, body);
+      const info = state.raw ? undefined : await pomeloHandshake(ws);
+      return new LoopClient(ws, info?.dictionary, state, route, body);
     });
     return new ClosedLoopClients(clients, state);
+  }
+
+  /** False once stopped, or once a window reached its reply limit. */
+  get running(): boolean {
+    return this.#state.running;
   }
 
   /** Starts every loop (not measured until a window opens). */
@@ -110,7 +131,7 @@ export class ClosedLoopClients {
     const s = this.#state;
     s.replies = 0;
     s.errors = 0;
-    s.latencies = new LatencyRecorder(1_000_000);
+    s.latencies = new LatencyRecorder();
     s.measuring = true;
   }
 
