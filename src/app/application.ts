@@ -155,7 +155,7 @@ export class Application {
     for (const c of this.#components) await c.start?.(this);
     let addresses: GatewayAddresses = {};
     const cluster = this.#options.cluster;
-    if (cluster) this.#cluster = new ClusterRuntime(cluster, this.#registry, this.scheduler, this.logger);
+    if (cluster) this.#cluster = new ClusterRuntime({ metrics, ...cluster }, this.#registry, this.scheduler, this.logger);
     if (this.#options.gateway) {
       const dictionary = this.#dictionary(this.#options.gateway.dictionary);
       const local = new LocalDispatcher(this.#registry, this.scheduler, this.logger);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../wire/index.js';
+import { checkPendingSystemMessagesOptions } from './pending-system-messages.js';
 
 /** One server of a cluster config file. */
 export interface ServerConfig {
@@ -81,6 +82,8 @@ export interface ClusterConfig {
   shutdownTimeoutMs: number;
   /** How backends check their copies of sessions with the gateways (see ClusterOptions.sessionCopies). */
   sessionCopies: { gatewayGoneMs: number; checkIntervalMs: number };
+  /** How system messages to a server not (yet) in the membership are held (see ClusterOptions.systemMessages). */
+  systemMessages: { holdMs: number; maxMessages: number; maxBytes: number; maxServers: number };
   servers: ServerConfig[];
 }
 
@@ -177,6 +180,14 @@ function sessionCopies(v: unknown): ClusterConfig['sessionCopies'] {
   };
 }
 
+const SYSTEM_MESSAGE_KEYS = new Set(['holdMs', 'maxMessages', 'maxBytes', 'maxServers']);
+
+function systemMessages(v: unknown): ClusterConfig['systemMessages'] {
+  const o = obj(v ?? {}, 'systemMessages');
+  for (const key of Object.keys(o)) if (!SYSTEM_MESSAGE_KEYS.has(key)) throw new ConfigError(`systemMessages.${key} is not an option`);
+  return checkPendingSystemMessagesOptions(o);
+}
+
 function dictionary(v: unknown): Record<string, number> {
   const o = obj(v ?? {}, 'dictionary');
   for (const [route, code] of Object.entries(o)) int(o, route, 'dictionary', 1, 65535);
@@ -232,6 +243,7 @@ export function parseClusterConfig(value: unknown, baseDir: string): ClusterConf
     sticky: strings(o, 'sticky', 'cluster config') ?? [],
     shutdownTimeoutMs: int(o, 'shutdownTimeoutMs', 'cluster config', 100, 600_000, 10_000),
     sessionCopies: sessionCopies(o.sessionCopies),
+    systemMessages: systemMessages(o.systemMessages),
     servers,
   };
 }

@@ -1,9 +1,11 @@
 import type { Discovery } from '../cluster/discovery.js';
+import type { Metrics } from '../cluster/metrics.js';
 import type { RouteTable } from '../cluster/route-table.js';
 import type { ServerInfo } from '../cluster/server-info.js';
 import type { SessionRegistry } from '../cluster/session-registry.js';
 import type { ServerTransport } from '../transport/server-transport.js';
 import type { CopyReconcilerOptions } from './copy-reconciler.js';
+import type { PendingSystemMessagesOptions } from './pending-system-messages.js';
 
 /** Chooses the server for a forwarded call among those serving its service; undefined = none fits. */
 export type InstancePicker = (candidates: readonly ServerInfo[], sessionId: string, route: string) => ServerInfo | undefined;
@@ -39,4 +41,12 @@ export interface ClusterOptions {
    * notice it missed (it was out of the membership) and those of a gateway gone or restarted.
    */
   sessionCopies?: CopyReconcilerOptions;
+  /**
+   * How system messages (pushes, kicks, session updates, group changes, close notices) to a server
+   * not (yet) in the membership are held until discovery lists it: `holdMs` (default 10000),
+   * `maxMessages` (10000) and `maxBytes` (4 MiB) per server, `maxServers` (64). Checked at start.
+   */
+  systemMessages?: PendingSystemMessagesOptions;
+  /** Counts dropped system messages (`switchyard_system_messages_dropped_total`); default the app's metrics. */
+  metrics?: Metrics;
 }

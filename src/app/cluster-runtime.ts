@@ -10,6 +10,7 @@ import { ClusterGroup } from './cluster-group.js';
 import type { ClusterOptions } from './cluster-options.js';
 import { CopyReconciler, decodeAliveAnswer, type AliveAnswer, type CopyReconcilerHost } from './copy-reconciler.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import { PendingSystemMessages } from './pending-system-messages.js';
 import { registryResumeStore } from './registry-resume-store.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
 import { hash32, hashServers, rendezvousPick, type HashedServers } from '../cluster/rendezvous.js';
@@ -34,6 +35,8 @@ export class ClusterRuntime implements RemoteSessionHost {
   readonly #logger: Logger;
   readonly #backend: BackendService;
   readonly #reconciler: CopyReconciler;
+  /** System messages to servers not (yet) in the membership, sent once discovery lists them. */
+  readonly #pending: PendingSystemMessages;
   readonly #groups = new Map<string, ClusterGroup>();
   readonly #leaving = new Set<string>();
   /** Servers gone from discovery after announcing they leave: forgotten once their calls could still be in flight. */
@@ -65,6 +68,14 @@ export class ClusterRuntime implements RemoteSessionHost {
       askAlive: (server, sids) => this.#askAlive(server, sids),
     };
     this.#reconciler = new CopyReconciler(host, logger, options.sessionCopies);
+    this.#pending = new PendingSystemMessages(
+      {
+        send: (server, op, args) => this.#sendSystem(server, op, args),
+        dropped: (reason, count) => options.metrics?.systemMessagesDropped(reason, count),
+      },
+      logger,
+      options.systemMessages,
+    );
   }
 
   /** Deadline of forwarded requests, in ms. */
@@ -112,6 +123,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     for (const t of this.#forgetTimers.values()) clearTimeout(t);
     await this.#options.discovery.stop().catch((err: unknown) => this.logError(err, 'discovery stop failed'));
     await this.#backend.drain(this.#options.drainMs ?? 500);
+    this.#pending.stop();
     this.#unsubscribe?.();
     await this.#options.transport.close();
     await this.#options.registry?.close();
@@ -129,6 +141,8 @@ export class ClusterRuntime implements RemoteSessionHost {
     for (const id of next.keys()) this.#cancelForget(id);
     this.#byId = next;
     this.#byService.clear();
+    // What waited for a server now listed goes first, before anything newer is sent to it.
+    this.#pending.release(next.values(), (m) => m.frontend && m.id !== this.self.id);
     for (const m of next.values()) {
       const prev = before.get(m.id);
       if (m.id !== this.self.id && (prev?.host !== m.host || prev.port !== m.port)) this.#appeared(m, before.size > 0);
@@ -281,16 +295,22 @@ export class ClusterRuntime implements RemoteSessionHost {
       if (m.id === this.self.id && this.#gateway) this.#gateway.group(group).broadcastBytes(route, body, { except: exceptSid });
       else this.#sendSystem(m, SystemOps.groupcast, encodeFramedJson({ group, route, except: exceptSid }, body));
     }
+    // Gateways not listed yet (before the first membership, or known only from messages held for them).
+    if (this.#pending.holdsBroadcasts) this.#pending.holdForGateways(SystemOps.groupcast, encodeFramedJson({ group, route, except: exceptSid }, body));
   }
 
   logError(err: unknown, what: string): void {
     this.#logger.error({ err }, what);
   }
 
+  /**
+   * A server not in the membership (a backend just started that has not loaded it yet, a gateway
+   * whose lease lapsed) gets its messages held, in order, until discovery lists it or they expire.
+   */
   #toServer(id: string, op: OperationRef, args: Uint8Array): void {
     const server = this.#byId.get(id);
     if (!server) {
-      this.#logger.warn({ server: id, route: op.route }, 'system message to an unknown server dropped');
+      this.#pending.hold(id, op, args, op.route.startsWith('__yard.gw.'));
       return;
     }
     this.#sendSystem(server, op, args);

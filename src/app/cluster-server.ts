@@ -92,6 +92,7 @@ export async function startClusterServer(config: ClusterConfig, name: string): P
       routeTable: routes ? () => routes.table : undefined,
       stickyServices: config.sticky,
       sessionCopies: config.sessionCopies,
+      systemMessages: config.systemMessages,
     },
   });
   if (routes) app.component({ name: 'route-table', shutdown: () => routes.close() });

@@ -11,6 +11,8 @@
  * - `switchyard_errors_total{code}` counter: errors by stable code
  * - `switchyard_send_queue_drops_total` counter: messages dropped from full send queues
  * - `switchyard_forward_queue_depth` gauge: forwarded requests awaiting a backend reply
+ * - `switchyard_system_messages_dropped_total{reason}` counter: server-to-server system messages
+ *   (pushes, kicks, session updates, group changes) dropped for want of their target server
  * - `switchyard_event_loop_lag_seconds` gauge: p99 event-loop delay since the previous scrape
  * plus, unless turned off, prom-client's process and Node.js metrics prefixed `switchyard_`.
  */
@@ -69,6 +71,7 @@ export class Metrics {
   readonly #errors: Counter<'code'>;
   readonly #drops: Counter;
   readonly #forwardDepth: Gauge;
+  readonly #systemDrops: Counter<'reason'>;
   readonly #lag: IntervalHistogram;
   readonly #lagGauge: Gauge;
   readonly #maxRoutes: number;
@@ -96,6 +99,12 @@ export class Metrics {
     this.#errors = new Counter({ name: 'switchyard_errors_total', help: 'Errors by stable code.', labelNames: ['code'], registers });
     this.#drops = new Counter({ name: 'switchyard_send_queue_drops_total', help: 'Messages dropped because a client send queue was full.', registers });
     this.#forwardDepth = new Gauge({ name: 'switchyard_forward_queue_depth', help: 'Forwarded requests awaiting a backend reply.', registers });
+    this.#systemDrops = new Counter({
+      name: 'switchyard_system_messages_dropped_total',
+      help: 'System messages to another server dropped: held too long for a server not in the membership (expired), past the holding limits (queue_full), or held when the server stopped (stopped).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.#lag = monitorEventLoopDelay({ resolution: 10 });
     this.#lag.enable();
     this.#lagGauge = new Gauge({
@@ -156,6 +165,11 @@ export class Metrics {
   /** A forwarded request was answered, failed or timed out. */
   forwardSettled(): void {
     this.#forwardDepth.dec();
+  }
+
+  /** `count` system messages to another server were dropped, for `reason` (`expired`, `queue_full`, `stopped`). */
+  systemMessagesDropped(reason: string, count = 1): void {
+    if (count > 0) this.#systemDrops.labels(reason).inc(count);
   }
 
   /**

@@ -26,8 +26,8 @@ after(async () => {
   await Promise.all([...etcds, ...natses].map((e) => e.stop()));
 });
 
-/** Starts etcd and writes a config of `gateways` and backend chat1 (services chat, probe). */
-async function cluster(gateways: string[], sessionCopies: object, transport: object = { kind: 'tcp', poolSize: 2 }): Promise<string> {
+/** Starts etcd and writes a config of `gateways` and backend chat1 (services chat, probe), plus `extra` fields. */
+async function cluster(gateways: string[], sessionCopies: object, transport: object = { kind: 'tcp', poolSize: 2 }, extra: object = {}): Promise<string> {
   const etcd = await startEtcd();
   etcds.push(etcd);
   const servers: object[] = [{ id: 'chat1', type: 'chat', services: ['chat', 'probe'] }];
@@ -38,6 +38,7 @@ async function cluster(gateways: string[], sessionCopies: object, transport: obj
     transport,
     sessionCopies,
     servers,
+    ...extra,
   });
 }
 
@@ -78,9 +79,13 @@ async function watched(c: Client): Promise<string> {
   return r.id;
 }
 
-/** The backend paused past its lease while a session it serves closes (no periodic check: only its return may set it right). */
+/**
+ * The backend paused past its lease while a session it serves closes (no periodic check: only its
+ * return may set it right). The gateway holds the close notice for a server not in its membership
+ * for `systemMessages.holdMs` (1 s here), then drops it; the backend stays paused past that.
+ */
 async function pausedBackend(transport?: object): Promise<void> {
-  const configFile = await cluster(['gate1'], { gatewayGoneMs: 60_000, checkIntervalMs: 0 }, transport);
+  const configFile = await cluster(['gate1'], { gatewayGoneMs: 60_000, checkIntervalMs: 0 }, transport, { systemMessages: { holdMs: 1000 } });
   const chat1 = await start(configFile, 'chat1');
   const gate1 = await start(configFile, 'gate1');
   const victim = await client(gate1);
@@ -98,9 +103,9 @@ async function pausedBackend(transport?: object): Promise<void> {
   );
   await victim.close();
   await until(
-    async () => gate1.output.split('\n').some((l) => l.includes('system message to an unknown server dropped') && l.includes('__yard.be.closed')),
+    async () => gate1.output.split('\n').some((l) => l.includes('system message to an unknown server dropped') && l.includes('__yard.be.closed') && l.includes('"reason":"expired"')),
     5000,
-    'the close notice to the paused backend was dropped',
+    'the close notice to the paused backend was held, then dropped',
   );
 
   chat1.child.kill('SIGCONT');
