@@ -99,6 +99,20 @@ export class BackendService {
     if (s) this.closeCopy(s, reason);
   }
 
+  /**
+   * A session this backend served was resumed at gateway `frontendId` as `to`: its copy is kept
+   * under the new id (data, close hooks, groups' members), not closed. Nothing when there is no
+   * copy of `from`, or already one of `to` (a forwarded call carrying `movedFrom` came first).
+   */
+  sessionMoved(from: string, to: string, frontendId: string, incarnation: string | undefined): RemoteSession | undefined {
+    const copy = this.#sessions.get(from);
+    if (!copy || from === to || this.#sessions.has(to)) return undefined;
+    this.#sessions.delete(from);
+    copy.moved(to, frontendId, incarnation);
+    this.#sessions.set(to, copy);
+    return copy;
+  }
+
   /** Closes `copy` (close hooks, then dropped) if it is still the copy held for its session id. */
   closeCopy(copy: RemoteSession, reason: string): void {
     if (this.#sessions.get(copy.id) !== copy) return;
@@ -152,7 +166,7 @@ export class BackendService {
       this.#incarnations.set(fid, snap.incarnation);
       this.#onRestarted(fid);
     }
-    let s = this.#sessions.get(snap.id);
+    let s = this.#sessions.get(snap.id) ?? (snap.movedFrom === undefined ? undefined : this.sessionMoved(snap.movedFrom, snap.id, fid, snap.incarnation));
     // A restarted gateway hands out its old ids again: a copy from its previous process is not this session.
     if (s && s.incarnation !== snap.incarnation) {
       this.closeCopy(s, CopyCloseReason.gatewayRestarted);

@@ -16,10 +16,11 @@ export interface ClusterGroupHost {
  */
 export class ClusterGroup implements SessionGroup {
   readonly name: string;
-  readonly #known = new Map<string, ClientSession>();
+  /** Members added here, by object: a backend's copy keeps its place when its session moves to another gateway and changes id. */
+  readonly #known = new Set<ClientSession>();
   readonly #host: ClusterGroupHost;
   readonly #onClosed = (s: ClientSession): void => {
-    this.#known.delete(s.id);
+    this.#known.delete(s);
   };
 
   constructor(name: string, host: ClusterGroupHost) {
@@ -37,8 +38,8 @@ export class ClusterGroup implements SessionGroup {
    */
   add(session: ClientSession): boolean {
     if (session.closed) return false;
-    if (!this.#known.has(session.id)) {
-      this.#known.set(session.id, session);
+    if (!this.#known.has(session)) {
+      this.#known.add(session);
       session.onClose(this.#onClosed);
     }
     this.#host.groupOp(session.frontendId, 'add', this.name, session.id);
@@ -46,12 +47,12 @@ export class ClusterGroup implements SessionGroup {
   }
 
   remove(session: ClientSession): void {
-    if (this.#known.delete(session.id)) session.offClose(this.#onClosed);
+    if (this.#known.delete(session)) session.offClose(this.#onClosed);
     this.#host.groupOp(session.frontendId, 'remove', this.name, session.id);
   }
 
   has(session: ClientSession): boolean {
-    return this.#known.has(session.id);
+    return this.#known.has(session);
   }
 
   members(): ClientSession[] {
@@ -64,9 +65,16 @@ export class ClusterGroup implements SessionGroup {
 
   /** Returns the number of members known here that it was meant for; delivery happens on the gateways. */
   broadcastBytes(route: string, body: Uint8Array, options?: BroadcastOptions): number {
-    const except = typeof options?.except === 'object' ? options.except.id : options?.except;
-    this.#host.groupcast(this.name, route, body, except);
-    return this.#known.size - (except !== undefined && this.#known.has(except) ? 1 : 0);
+    const except = options?.except;
+    const exceptId = typeof except === 'object' ? except.id : except;
+    this.#host.groupcast(this.name, route, body, exceptId);
+    const excluded = except === undefined ? false : typeof except === 'object' ? this.#known.has(except) : this.#hasId(except);
+    return this.#known.size - (excluded ? 1 : 0);
+  }
+
+  #hasId(id: string): boolean {
+    for (const s of this.#known) if (s.id === id) return true;
+    return false;
   }
 
   clear(): void {

@@ -13,6 +13,7 @@ import type { HandlerRegistry } from './handler-registry.js';
 import { PendingSystemMessages } from './pending-system-messages.js';
 import { registryResumeStore } from './registry-resume-store.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
+import { SessionMoves } from './session-moves.js';
 import { hash32, hashServers, rendezvousPick, type HashedServers } from '../cluster/rendezvous.js';
 import type { Scheduler } from './scheduler.js';
 import { systemEntries, type SystemTarget } from './system-entries.js';
@@ -44,6 +45,12 @@ export class ClusterRuntime implements RemoteSessionHost {
   readonly #sticky: ReadonlySet<string>;
   /** Backends each local session was forwarded to: they are told when it closes. */
   readonly #servedBy = new Map<string, Set<string>>();
+  /** Sessions resumed here from another gateway or process, under their old ids. */
+  readonly #moves = new SessionMoves({
+    self: () => ({ id: this.self.id, incarnation: this.incarnation }),
+    servedBy: (sid, id) => this.servedBy(sid, id),
+    send: (id, op, args) => this.#toServer(id, op, args),
+  });
   #byId = new Map<string, ServerInfo>();
   /** Candidates per service (null: nobody serves it); cleared when membership or leaving changes. */
   readonly #byService = new Map<string, HashedServers<ServerInfo> | null>();
@@ -103,7 +110,8 @@ export class ClusterRuntime implements RemoteSessionHost {
     return {
       sessionBound: (s, uid) => void this.#registerUser(s, uid),
       sessionClosed: (s, reason) => this.#sessionClosed(s, reason),
-      resumeStore: registryResumeStore(this.#options.registry),
+      sessionRestored: (s, kept) => this.#moves.restored(s, kept),
+      resumeStore: registryResumeStore(this.#options.registry, (sid) => [...(this.#servedBy.get(sid) ?? [])]),
     };
   }
 
@@ -240,7 +248,14 @@ export class ClusterRuntime implements RemoteSessionHost {
   servedBy(sessionId: string, serverId: string): void {
     let set = this.#servedBy.get(sessionId);
     if (!set) this.#servedBy.set(sessionId, (set = new Set()));
+    if (set.has(serverId)) return;
     set.add(serverId);
+    this.#gateway?.session(sessionId)?.resume?.changed(); // the resume snapshot lists the servers with copies
+  }
+
+  /** The id a local session had before it was resumed here from elsewhere, if it was. */
+  movedFrom(sessionId: string): string | undefined {
+    return this.#moves.movedFrom(sessionId);
   }
 
   /** A cluster-wide group (membership held by the gateways). */
@@ -352,6 +367,7 @@ export class ClusterRuntime implements RemoteSessionHost {
   #sessionClosed(session: Session, reason: string): void {
     const served = this.#servedBy.get(session.id);
     this.#servedBy.delete(session.id);
+    this.#moves.closed(session.id);
     for (const id of served ?? []) this.#toServer(id, SystemOps.closed, encodeFramedJson({ sid: session.id, reason }, new Uint8Array(0)));
     if (session.uid !== undefined) {
       this.#options.registry?.unbind(session.uid, session.id).catch((err: unknown) => this.logError(err, 'session registry unbind failed'));
@@ -374,6 +390,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       gateway: () => this.#gateway,
       applyGroupOp: (op, group, sid) => this.#applyGroupOp(op, group, sid),
       sessionClosed: (sid, reason) => this.#backend.sessionClosed(sid, reason),
+      sessionMoved: (from, to, frontendId, incarnation) => void this.#backend.sessionMoved(from, to, frontendId, incarnation),
       recheck: (frontendId) => this.#reconciler.check(frontendId),
       leaving: (id) => {
         if (this.#byId.has(id)) this.#leaving.add(id);

@@ -7,7 +7,7 @@ import type { RemoteSession } from './remote-session.js';
 export const CopyCloseReason = {
   /** The gateway ended the session while its close notice could not reach this backend. */
   closedWhileAway: 'session closed while away',
-  /** The gateway was restarted: the sessions of its old process ended with it. */
+  /** The gateway was restarted: the sessions of its old process ended with it (unless resumed meanwhile). */
   gatewayRestarted: 'gateway restarted',
   /** The gateway left the membership and did not come back within `gatewayGoneMs`. */
   gatewayGone: 'gateway gone',
@@ -59,9 +59,11 @@ const BATCH = 1000;
  * while it was paused or cut off), and a one-way notice can be lost with a connection. So the
  * backend asks the gateway which of its copies' sessions are still alive when the gateway
  * (re)appears, when the gateway says it saw this backend (re)appear, and every `checkIntervalMs`;
- * it closes the copies of dead sessions and of a gateway's earlier process. A gateway that leaves
- * the membership and stays away `gatewayGoneMs` has its copies closed. It holds one timer per
- * absent gateway and one check at a time per gateway, nothing per session.
+ * it closes the copies of dead sessions, and `gatewayGoneMs` later those of a gateway's earlier
+ * process (a resumable session may meanwhile move to a gateway, the restarted one included, and its
+ * copy with it). A gateway that leaves the membership and stays away `gatewayGoneMs` has its copies
+ * closed. It holds one timer per absent gateway, one per restart seen with copies of the earlier
+ * process, and one check at a time per gateway, nothing per session.
  */
 export class CopyReconciler {
   readonly #host: CopyReconcilerHost;
@@ -72,6 +74,9 @@ export class CopyReconciler {
   readonly #absent = new Map<string, NodeJS.Timeout>();
   /** Gateways being checked now; true when another check was asked for meanwhile. */
   readonly #checking = new Map<string, boolean>();
+  /** Timers closing the copies of a gateway's earlier process; the copies already waiting on one. */
+  readonly #restartTimers = new Set<NodeJS.Timeout>();
+  readonly #waiting = new WeakSet<RemoteSession>();
   #interval: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -95,6 +100,8 @@ export class CopyReconciler {
     clearInterval(this.#interval);
     for (const t of this.#absent.values()) clearTimeout(t);
     this.#absent.clear();
+    for (const t of this.#restartTimers) clearTimeout(t);
+    this.#restartTimers.clear();
   }
 
   /** Gateway `id` left the membership: its copies are closed unless it is back within `gatewayGoneMs`. */
@@ -150,6 +157,7 @@ export class CopyReconciler {
       return;
     }
     let closed = 0;
+    const earlier: RemoteSession[] = [];
     for (let i = 0; i < copies.length && !this.#stopped; i += BATCH) {
       const batch = copies.slice(i, i + BATCH);
       let answer: AliveAnswer;
@@ -162,12 +170,38 @@ export class CopyReconciler {
       if (this.#stopped) return;
       const alive = new Set(answer.alive);
       for (const c of batch) {
-        const reason = c.incarnation !== answer.incarnation ? CopyCloseReason.gatewayRestarted : alive.has(c.id) ? undefined : CopyCloseReason.closedWhileAway;
-        if (reason === undefined) continue;
-        this.#host.closeCopy(c, reason);
-        closed++;
+        if (c.incarnation !== answer.incarnation) {
+          if (!this.#waiting.has(c)) earlier.push(c);
+        } else if (!alive.has(c.id)) {
+          this.#host.closeCopy(c, CopyCloseReason.closedWhileAway);
+          closed++;
+        }
       }
     }
     if (closed > 0) this.#logger.info({ gateway: id, closed, checked: copies.length }, 'closed copies of sessions their gateway no longer holds');
+    if (earlier.length > 0) this.#closeEarlierLater(id, earlier);
+  }
+
+  /**
+   * Copies of sessions of gateway `id`'s earlier process: closed `gatewayGoneMs` from now, each
+   * unless it moved meanwhile (a gateway that restored the session told this backend).
+   */
+  #closeEarlierLater(id: string, copies: RemoteSession[]): void {
+    const held = copies.map((c) => ({ c, incarnation: c.incarnation }));
+    for (const c of copies) this.#waiting.add(c);
+    this.#logger.info({ gateway: id, copies: copies.length, inMs: this.#goneMs }, 'gateway restarted; closing the copies of its earlier sessions unless they move');
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(timer);
+      let closed = 0;
+      for (const { c, incarnation } of held) {
+        this.#waiting.delete(c);
+        if (c.frontendId !== id || c.incarnation !== incarnation || c.closed) continue;
+        this.#host.closeCopy(c, CopyCloseReason.gatewayRestarted);
+        closed++;
+      }
+      if (closed > 0) this.#logger.info({ gateway: id, closed }, 'closed copies of sessions of an earlier process of their gateway');
+    }, this.#goneMs);
+    timer.unref();
+    this.#restartTimers.add(timer);
   }
 }

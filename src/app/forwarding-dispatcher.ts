@@ -144,7 +144,9 @@ export class ForwardingDispatcher implements Dispatcher {
   #snapshot(session: Session): Uint8Array {
     const cached = this.#snapshots.get(session);
     if (cached && cached.version === session.version) return cached.bytes;
-    const bytes = encodeSnapshot({ id: session.id, frontendId: session.frontendId, incarnation: this.#runtime.incarnation, uid: session.uid, version: session.version, data: session.data() });
+    const movedFrom = this.#runtime.movedFrom(session.id);
+    const snap = { id: session.id, frontendId: session.frontendId, incarnation: this.#runtime.incarnation, uid: session.uid, version: session.version, data: session.data() };
+    const bytes = encodeSnapshot(movedFrom === undefined ? snap : { ...snap, movedFrom });
     this.#snapshots.set(session, { version: session.version, bytes });
     return bytes;
   }

@@ -18,10 +18,9 @@ export interface RemoteSessionHost {
  * stays authoritative for its own writes: a snapshot is taken only if it is newer.
  */
 export class RemoteSession implements ClientSession {
-  readonly id: string;
-  readonly frontendId: string;
-  /** The gateway process the session lives in (ids repeat after a gateway restarts). */
-  readonly incarnation: string | undefined;
+  #id: string;
+  #frontendId: string;
+  #incarnation: string | undefined;
   #uid: string | undefined;
   #data: Map<string, unknown>;
   #version: number;
@@ -31,17 +30,44 @@ export class RemoteSession implements ClientSession {
   readonly #host: RemoteSessionHost;
 
   constructor(snapshot: SessionSnapshot, host: RemoteSessionHost) {
-    this.id = snapshot.id;
-    this.frontendId = snapshot.frontendId;
-    this.incarnation = snapshot.incarnation;
+    this.#id = snapshot.id;
+    this.#frontendId = snapshot.frontendId;
+    this.#incarnation = snapshot.incarnation;
     this.#uid = snapshot.uid;
     this.#data = new Map(Object.entries(snapshot.data));
     this.#version = snapshot.version;
     this.#host = host;
   }
 
+  /** The session's id at its gateway; changes only when the session moves to another gateway. */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** The gateway holding the session. */
+  get frontendId(): string {
+    return this.#frontendId;
+  }
+
+  /** The gateway process the session lives in (as the gateway's snapshots say). */
+  get incarnation(): string | undefined {
+    return this.#incarnation;
+  }
+
   get uid(): string | undefined {
     return this.#uid;
+  }
+
+  /**
+   * The session was resumed at another gateway under a new id: this copy follows it, keeping its
+   * data, close hooks and pending changes; the next snapshot from the new gateway is taken whatever
+   * its version (versions are counted per gateway).
+   */
+  moved(id: string, frontendId: string, incarnation: string | undefined): void {
+    this.#id = id;
+    this.#frontendId = frontendId;
+    this.#incarnation = incarnation;
+    this.#version = -1;
   }
 
   get closed(): boolean {

@@ -32,6 +32,8 @@ export interface SystemTarget {
   applyGroupOp(op: string, group: string, sid: string): void;
   /** A backend's copy of a session is told the session closed. */
   sessionClosed(sid: string, reason: string): void;
+  /** A session this backend served moved to gateway `frontendId` (process `incarnation`) as `to`. */
+  sessionMoved(from: string, to: string, frontendId: string, incarnation: string): void;
   /** Gateway `frontendId` asks this backend to check its copies of that gateway's sessions. */
   recheck(frontendId: string): void;
   /** Server `id` announced it leaves: stop routing to it. */
@@ -63,6 +65,7 @@ export function systemEntries(t: SystemTarget): OperationEntry<SystemTarget>[] {
       gw().group(field(h, 'group')).broadcastBytes(field(h, 'route'), body, { except });
     }),
     entry(SystemOps.closed, (h) => t.sessionClosed(field(h, 'sid'), field(h, 'reason'))),
+    entry(SystemOps.moved, (h) => t.sessionMoved(field(h, 'from'), field(h, 'to'), field(h, 'frontendId'), field(h, 'incarnation'))),
     entry(SystemOps.recheck, (h) => t.recheck(field(h, 'id'))),
     {
       ...SystemOps.alive,

@@ -26,14 +26,19 @@ export const SystemOps = {
    * Two-way: a backend asks it to close the copies whose close notice never reached it.
    */
   alive: op('__yard.gw.alive', false),
+  /**
+   * To a backend: a session it served moved to another gateway (resumed there) and got a new id.
+   * `{from, to, frontendId, incarnation}`: re-key the copy of `from`, keeping its state and hooks.
+   */
+  moved: op('__yard.be.moved'),
   /** To a backend: gateway `{id}` appeared, or saw you appear; check your copies of its sessions. */
   recheck: op('__yard.be.recheck'),
   /** To every server: the sender is leaving; stop routing to it. `{id}`. Two-way: the sender waits for it. */
   leaving: op('__yard.all.leaving', false),
 } as const;
 
-/** The gateway that holds session `sid`: session ids are `<frontendId>-<counter>`. */
+/** The gateway that holds session `sid`: session ids are `<frontendId>-<process tag>-<counter>` (server ids have no `-`). */
 export function frontendOf(sid: string): string {
-  const dash = sid.lastIndexOf('-');
+  const dash = sid.indexOf('-');
   return dash > 0 ? sid.slice(0, dash) : sid;
 }

@@ -6,6 +6,8 @@ export interface SessionSnapshot {
   readonly frontendId: string;
   /** The gateway process that holds it: a restarted gateway hands out the same ids again. */
   readonly incarnation?: string;
+  /** The session's id at the gateway it was resumed from: a backend holding a copy under that id re-keys it. */
+  readonly movedFrom?: string;
   readonly uid?: string;
   /** The gateway's session version when the snapshot was taken (see Session.version). */
   readonly version: number;
@@ -36,6 +38,7 @@ export function decodeSnapshot(bytes: Uint8Array): SessionSnapshot {
     typeof v.id !== 'string' ||
     typeof v.frontendId !== 'string' ||
     (v.incarnation !== undefined && typeof v.incarnation !== 'string') ||
+    (v.movedFrom !== undefined && typeof v.movedFrom !== 'string') ||
     typeof v.version !== 'number' ||
     !isRecord(v.data) ||
     (v.uid !== undefined && typeof v.uid !== 'string')

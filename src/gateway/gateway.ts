@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { encodeMessagePacket, MessageType, PACKET_HEADER_SIZE, RECONNECT_KICK_REASON } from '../wire/index.js';
 import type { Acceptor, AcceptHost, Refusal } from './acceptor.js';
@@ -8,7 +9,7 @@ import type { Dispatcher } from './dispatcher.js';
 import { Group } from './group.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { ResumeManager, type ResumeHost } from './resume-manager.js';
-import type { ResumeStore } from './resume-store.js';
+import type { ResumableState, ResumeStore } from './resume-store.js';
 import type { Session } from './session.js';
 import { Sweeper, sweepPeriod } from './sweeper.js';
 import { TcpAcceptor } from './tcp-acceptor.js';
@@ -35,6 +36,8 @@ export interface GatewayAddresses {
 export interface GatewayHooks {
   sessionBound?(session: Session, uid: string): void;
   sessionClosed?(session: Session, reason: string): void;
+  /** A resumable session saved by another gateway (or an earlier process) was restored here as `session`. */
+  sessionRestored?(session: Session, kept: ResumableState): void;
   /** Where resumable sessions are kept for other gateways to restore (with the `resume` option). */
   resumeStore?: ResumeStore;
 }
@@ -47,6 +50,11 @@ export function defaultLogger(name: string): Logger {
   return pino({ name, level: process.env.SWITCHYARD_LOG_LEVEL ?? 'info' });
 }
 
+/** A short random tag for one gateway process (base36, no `-`): its session ids never repeat another process's. */
+function processTag(): string {
+  return randomBytes(5).readUIntBE(0, 5).toString(36).padStart(8, '0');
+}
+
 /**
  * The frontend: accepts WebSocket and TCP clients, runs their handshakes, heartbeats and deadlines,
  * keeps their sessions, and hands each request to a {@link Dispatcher}.
@@ -57,6 +65,11 @@ export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
   readonly resume: ResumeManager | undefined;
   readonly flusher = new WriteFlusher();
   readonly logger: Logger;
+  /**
+   * What every session id of this process starts with: `<serverId>-<process tag>-`, the tag random
+   * per process, so a restarted gateway never hands out an id its previous process used.
+   */
+  readonly sessionIdPrefix: string;
   readonly #connections = new Set<ClientConnection>();
   readonly #sessions = new Map<string, Session>();
   readonly #byUid = new Map<string, Session>();
@@ -77,6 +90,7 @@ export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
     this.options = resolveGatewayOptions(options);
     this.dispatcher = dispatcher;
     this.logger = options.logger ?? defaultLogger(`gateway-${this.options.serverId}`);
+    this.sessionIdPrefix = `${this.options.serverId}-${processTag()}-`;
     const o = this.options;
     this.resume = o.resume && new ResumeManager(o.resume, this, hooks.resumeStore);
     const deadlines = [o.handshakeTimeoutMs, o.authTimeoutMs, ...(o.resume ? [o.resume.graceMs] : [])];
@@ -172,7 +186,7 @@ export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
   }
 
   accept(socket: ClientSocket): ClientConnection {
-    const conn = new ClientConnection(socket, this, `${this.options.serverId}-${++this.#counter}`, Date.now());
+    const conn = new ClientConnection(socket, this, `${this.sessionIdPrefix}${++this.#counter}`, Date.now());
     this.#addressLimits.add(socket.remoteAddress);
     this.#connections.add(conn);
     this.#sessions.set(conn.session.id, conn.session);
@@ -210,6 +224,10 @@ export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
     this.resume?.ended(s);
     s.markClosed(reason, (err) => this.logger.error({ err, session: s.id }, 'session close hook failed'));
     if (!moved) this.#hooks.sessionClosed?.(s, reason);
+  }
+
+  sessionRestored(session: Session, kept: ResumableState): void {
+    this.#hooks.sessionRestored?.(session, kept);
   }
 
   /** Forgets a connection's unused fresh session when it takes over a resumed one. */

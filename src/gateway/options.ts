@@ -86,7 +86,7 @@ export type ResolvedResume = Required<ResumeOptions>;
 
 /** Everything a gateway can be told; each field has a default except where noted. */
 export interface GatewayOptions {
-  /** This server's id; session ids are `<serverId>-<counter>`, unique across the cluster. Required. */
+  /** This server's id; session ids are `<serverId>-<process tag>-<counter>`, unique across the cluster and its restarts. Required. */
   serverId: string;
   /** WebSocket acceptor; omitted = none. */
   ws?: WsAcceptorOptions;

@@ -19,6 +19,8 @@ export interface ResumeHost {
   endSession(session: Session, reason: string, moved?: boolean): void;
   /** Forgets a connection's fresh session that a resumed one replaces (it was never used). */
   discardSession(session: Session): void;
+  /** A session was restored from the shared store (saved by another gateway or process) as `session`. */
+  sessionRestored(session: Session, kept: ResumableState): void;
   group(name: string): Group;
 }
 
@@ -142,6 +144,7 @@ export class ResumeManager {
     } catch (err) {
       this.#host.logger.warn({ err, session: session.id }, 'restoring a resumable session failed');
     }
+    this.#host.sessionRestored(session, kept);
     if (whole) return { ...answer, seq: req.lastSeq, ok: true };
     return { ...answer, seq: state.replay.lastSeq, ok: false, reason: 'resync' };
   }
@@ -358,7 +361,7 @@ export class ResumeManager {
   #handoverState(session: Session, handover: Handover): ResumableState {
     const state = session.resume!;
     const pushes = state.replay.after(handover.base) ?? state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
-    return { uid: session.uid, data: session.data(), groups: [...state.groups], seq: state.replay.lastSeq, pushes };
+    return { sessionId: session.id, uid: session.uid, data: session.data(), groups: [...state.groups], seq: state.replay.lastSeq, pushes };
   }
 
   /**
@@ -395,7 +398,7 @@ export class ResumeManager {
       const state = session.resume!;
       this.#saved.delete(session);
       this.#saved.set(session, now + graceMs);
-      this.#track(store.save(state.token, { uid: session.uid, data: session.data(), groups: [...state.groups] }, 2 * graceMs));
+      this.#track(store.save(state.token, { sessionId: session.id, uid: session.uid, data: session.data(), groups: [...state.groups] }, 2 * graceMs));
     }
     this.#dirty.clear();
     let due: string[] | undefined;

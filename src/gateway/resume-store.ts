@@ -5,6 +5,10 @@
  * its sessions over with `seq` and `pushes` too, and the client then resumes without a gap.
  */
 export interface ResumableState {
+  /** The session's id where it was saved: the gateway that restores it tells the cluster it moved. */
+  readonly sessionId?: string;
+  /** Servers holding copies of the session (filled in by the cluster's store, opaque to the gateway). */
+  readonly servedBy?: readonly string[];
   readonly uid?: string;
   readonly data: Record<string, unknown>;
   readonly groups: readonly string[];

@@ -17,6 +17,10 @@ export interface ResumeCluster {
   readonly gateA: ServerProc;
   readonly gateB: ServerProc;
   readonly chat: ServerProc;
+  /** The cluster's config file. */
+  readonly config: string;
+  /** Starts server `id` again (after it was stopped); stopped with the others. */
+  start(id: string): Promise<ServerProc>;
   /** Stops every server still running, then the services. */
   stop(): Promise<void>;
 }
@@ -26,6 +30,8 @@ export interface ResumeClusterOptions {
   resume?: Record<string, number>;
   /** The config's shutdownTimeoutMs (how long a stopping server may take). Default: the app's. */
   shutdownTimeoutMs?: number;
+  /** The config's sessionCopies (how backends check their copies). Default: the app's. */
+  sessionCopies?: Record<string, number>;
 }
 
 /** Starts the services, writes the config, starts chat1 and then both gateways. */
@@ -38,6 +44,7 @@ export async function startResumeCluster(options: ResumeClusterOptions = {}): Pr
     transport: { kind: 'nats', servers: nats.url },
     registry: { kind: 'redis', url: redis.url },
     ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
+    ...(options.sessionCopies === undefined ? {} : { sessionCopies: options.sessionCopies }),
     servers: [
       { id: 'gateA', type: 'gateway', ws: await freePort(), tcp: await freePort(), gateway },
       { id: 'gateB', type: 'gateway', ws: await freePort(), tcp: await freePort(), gateway },
@@ -54,7 +61,12 @@ export async function startResumeCluster(options: ResumeClusterOptions = {}): Pr
     procs.push(chat);
     const [gateA, gateB] = await Promise.all([startServer(config, 'gateA'), startServer(config, 'gateB')]);
     procs.push(gateA, gateB);
-    return { etcd, nats, redis, gateA, gateB, chat, stop };
+    const start = async (id: string): Promise<ServerProc> => {
+      const p = await startServer(config, id);
+      procs.push(p);
+      return p;
+    };
+    return { etcd, nats, redis, gateA, gateB, chat, config, start, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -84,6 +96,10 @@ export async function eventuallyAsync(check: () => Promise<boolean>, timeoutMs =
 
 /** A resumable session's snapshot as a gateway keeps it in Redis. */
 export interface StoredSnapshot {
+  /** The session's id at the gateway that saved it. */
+  sessionId?: string;
+  /** Servers holding copies of the session. */
+  servedBy?: string[];
   data: Record<string, unknown>;
   groups: string[];
   /** Number of the last push (snapshots of a handover only). */

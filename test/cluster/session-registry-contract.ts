@@ -67,6 +67,9 @@ export function sessionRegistryContract(name: string, make: () => Promise<Sessio
       await r.saveResumable!('tok1', snap, 60_000);
       assert.deepEqual(await r.takeResumable!('tok1'), snap);
       assert.equal(await r.takeResumable!('tok1'), undefined, 'taken once');
+      const moved = { sessionId: 'gate1-0k3x9q2a-7', servedBy: ['chat1', 'game2'], ...snap };
+      await r.saveResumable!('tok5', moved, 60_000);
+      assert.deepEqual(await r.takeResumable!('tok5'), moved, 'the session id and the servers with copies come back');
       await r.saveResumable!('tok2', { data: {}, groups: [] }, 60_000);
       await r.dropResumable!('tok2');
       assert.equal(await r.takeResumable!('tok2'), undefined);

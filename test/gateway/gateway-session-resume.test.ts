@@ -208,5 +208,5 @@ test('parked sessions are capped: past maxParked the longest-waiting one closes 
   } finally {
     await small.app.stop();
   }
-  assert.ok(evicted.includes(`resume2-2:server shutting down`), 'a parked session closes when the gateway stops');
+  assert.ok(evicted.includes(`${small.app.gateway.sessionIdPrefix}2:server shutting down`), 'a parked session closes when the gateway stops');
 });

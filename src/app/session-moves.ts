@@ -1,0 +1,56 @@
+import { encodeFramedJson } from '../cluster/framed-json.js';
+import type { ResumableState, Session } from '../gateway/index.js';
+import type { OperationRef } from '../rpc/index.js';
+import { SystemOps } from './system-ops.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** What a gateway's record of moved sessions needs from its cluster runtime. */
+export interface SessionMovesHost {
+  /** This gateway's server id and process (its incarnation). */
+  self(): { readonly id: string; readonly incarnation: string };
+  /** Remembers that the session's copies live on `serverId` (told when it closes). */
+  servedBy(sessionId: string, serverId: string): void;
+  /** Sends a one-way system message to server `id`. */
+  send(id: string, op: OperationRef, args: Uint8Array): void;
+}
+
+/**
+ * A gateway's side of sessions that move to it: a resumable session restored here from the shared
+ * store got a new id, while the backends that served it under its old id still hold copies with
+ * the application's state and close hooks. They are told (`__yard.be.moved`) to re-key those copies,
+ * and the session's forwarded snapshots carry its old id (`movedFrom`) so a backend that gets a call
+ * before that notice re-keys its copy then. Holds one entry per moved session while it lives here.
+ */
+export class SessionMoves {
+  readonly #host: SessionMovesHost;
+  /** New session id → the id it had where it was saved. */
+  readonly #from = new Map<string, string>();
+
+  constructor(host: SessionMovesHost) {
+    this.#host = host;
+  }
+
+  /** A session saved elsewhere (`kept`) was restored here as `session`: tells its backends. */
+  restored(session: Session, kept: ResumableState): void {
+    const from = kept.sessionId;
+    if (from === undefined || from === session.id) return;
+    this.#from.set(session.id, from);
+    const self = this.#host.self();
+    const note = { from, to: session.id, frontendId: self.id, incarnation: self.incarnation };
+    for (const server of kept.servedBy ?? []) {
+      this.#host.servedBy(session.id, server);
+      this.#host.send(server, SystemOps.moved, encodeFramedJson(note, EMPTY));
+    }
+  }
+
+  /** The id session `sid` had before it moved here, if it did. */
+  movedFrom(sid: string): string | undefined {
+    return this.#from.get(sid);
+  }
+
+  /** Session `sid` ended here. */
+  closed(sid: string): void {
+    this.#from.delete(sid);
+  }
+}
