@@ -5,6 +5,10 @@
 
 type NodeBuf = Buffer;
 type NodeBufferStatic = typeof Buffer;
+/** Node's Buffer method behind `toString('utf8', start, end)`, present since Node 0.x though not in its types. */
+interface Utf8Slicer {
+  utf8Slice(start: number, end: number): string;
+}
 
 // Looked up on globalThis so the browser bundle carries no reference to Node's Buffer.
 const NodeBuffer = (globalThis as { Buffer?: NodeBufferStatic }).Buffer;
@@ -42,7 +46,8 @@ export function utf8Encode(s: string): Uint8Array {
 
 /** Decodes `bytes[start, end)` as UTF-8. */
 export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  if (NodeBuffer) return asBuffer(NodeBuffer, bytes).toString('utf8', start, end);
+  // utf8Slice is what toString('utf8') ends in, without its argument handling: the codecs decode many short strings.
+  if (NodeBuffer) return (asBuffer(NodeBuffer, bytes) as NodeBuf & Utf8Slicer).utf8Slice(start, end);
   return decoder.decode(bytes.subarray(start, end));
 }
 

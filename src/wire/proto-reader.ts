@@ -5,8 +5,8 @@
  * there. Nested messages narrow the readable window with enter()/leave(), so a field can never run
  * past the end of the message that holds it.
  */
+import { utf8Decode } from './bytes.js';
 import { ProtocolError } from './errors.js';
-import { readShortUtf8 } from './short-utf8.js';
 
 /** Limits of a {@link ProtoReader}. */
 export interface ProtoReaderOptions {
@@ -156,7 +156,7 @@ export class ProtoReader {
   string(): string {
     const len = this.#length();
     const at = this.#take(len);
-    return len === 0 ? '' : readShortUtf8(this.#buf, at, at + len);
+    return len === 0 ? '' : utf8Decode(this.#buf, at, at + len);
   }
 
   /**
