@@ -273,9 +273,9 @@ export class Links {
   }
 }
 
-/** The server part of a session id (`gate1_0` of `gate1_0-17`). */
+/** The server part of a session id (`gate1_0` of `gate1_0-0k3x9q2a-17`: server id, process tag, counter). */
 function workerOf(sessionId: string): string {
-  return sessionId.slice(0, sessionId.lastIndexOf('-'));
+  return sessionId.slice(0, sessionId.indexOf('-'));
 }
 
 /** The gateway of a server id (`gate1` of `gate1_0`): workers are `<id>_<n>`. */

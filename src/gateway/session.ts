@@ -26,7 +26,7 @@ export type SessionCloseHook = (session: ClientSession, reason: string) => void;
  * or a backend's copy of it in a cluster. Handler code written against this runs in both.
  */
 export interface ClientSession {
-  /** Unique across the cluster: `<frontendId>-<counter>`. */
+  /** Unique across the cluster and its restarts: `<frontendId>-<process tag>-<counter>`. */
   readonly id: string;
   /** Id of the gateway holding the connection. */
   readonly frontendId: string;
@@ -65,7 +65,7 @@ export type BindHook = (session: Session, uid: string, previous: string | undefi
  * to push to it. Handlers see this object (or its remote twin in a cluster).
  */
 export class Session implements ClientSession, ReplySink {
-  /** Unique across the cluster: `<serverId>-<counter>`. */
+  /** Unique across the cluster and its restarts: `<serverId>-<process tag>-<counter>`. */
   readonly id: string;
   /** Id of the gateway holding the connection. */
   readonly frontendId: string;
