@@ -7,6 +7,7 @@ import { ReplayBuffer } from './replay-buffer.js';
 import { ResumeState } from './resume-state.js';
 import type { ResumableState, ResumeAnswer, ResumeRequest, ResumeStore } from './resume-store.js';
 import type { Session, SessionLink } from './session.js';
+import { SessionHandover } from './session-handover.js';
 
 /** What the resume manager needs from its gateway. */
 export interface ResumeHost {
@@ -47,15 +48,14 @@ export class ResumeManager {
   readonly #saved = new Map<Session, number>();
   #closing = false;
   #storeFailing = false;
-  /** Sessions handed over by a stopping gateway, until another gateway takes them or the wait ends. */
-  readonly #handedOver = new Map<Session, Handover>();
-  #flushQueued = false;
-  #handoverDone: (() => void) | undefined;
+  /** Hands sessions to other gateways when this one stops; only with a shared store. */
+  readonly #handover: SessionHandover | undefined;
 
   constructor(options: ResolvedResume, host: ResumeHost, store: ResumeStore | undefined) {
     this.#options = options;
     this.#host = host;
     this.#store = store;
+    this.#handover = store && new SessionHandover(options, host, store);
   }
 
   /** Sessions waiting for their client now. */
@@ -215,176 +215,44 @@ export class ResumeManager {
 
   /** Whether sessions can be handed to another gateway when this one stops (there is a shared store). */
   get canHandOver(): boolean {
-    return this.#store !== undefined;
+    return this.#handover !== undefined;
   }
 
   /**
    * The gateway is stopping gracefully: every resumable session (on a connection, parked, or being
-   * claimed) is detached from its connection, so later pushes go only to its replay buffer, and
-   * saved to the shared store with its push number — all saved before this resolves, so before
-   * any socket is closed. Until {@link finishHandover}, each change (a push, new data) is written
-   * to the store again, while the token is still there. Parks no more. Resolves with the
-   * connections whose session was handed over: they get the reconnect kick; a session whose save
-   * failed is ended (its client gets the ordinary shutdown kick).
+   * claimed) is handed over (see {@link SessionHandover}), all saved before this resolves, so before
+   * any socket is closed. Parks no more. Resolves with the connections whose session was handed
+   * over: they get the reconnect kick; a session whose save failed is ended (its client gets the
+   * ordinary shutdown kick).
    */
   async handOver(reason: string, sessions: Iterable<Session>): Promise<Set<ClientConnection>> {
     this.#closing = true;
-    const store = this.#store!;
+    const handover = this.#handover!;
     const kicked = new Set<ClientConnection>();
     const saves: Promise<void>[] = [];
     for (const session of sessions) {
       const state = session.resume;
-      if (!state || session.closed || this.#handedOver.has(session)) continue;
+      if (!state || session.closed || handover.holds(session)) continue;
       const conn = state.connection ?? state.claimant;
-      // A parked client may lack anything the buffer holds; a connected one has had all sent so far.
-      const base = state.connection ? state.replay.lastSeq : state.replay.lastSeq - state.replay.size;
       this.#parked.delete(session);
       this.#saved.delete(session); // kept in the store when it ends here: another gateway takes it
       this.#dirty.delete(session);
       state.claimant = undefined;
-      state.connection = undefined;
-      session.attach(new HandoverLink(session, this, this.#host));
-      const handover: Handover = { base, written: -1 };
-      this.#handedOver.set(session, handover);
-      if (conn) kicked.add(conn);
-      const snapshot = this.#handoverState(session, handover);
-      saves.push(
-        store.save(state.token, snapshot, 2 * this.#options.graceMs).then(
-          () => void (handover.written = Math.max(handover.written, snapshot.seq!)),
-          (err: unknown) => {
-            this.#host.logger.warn({ err, session: session.id }, 'handing a session over failed; it ends here');
-            this.#handedOver.delete(session);
-            if (conn) kicked.delete(conn);
-            this.#host.endSession(session, reason);
-          },
-        ),
-      );
+      saves.push(handover.add(session, reason).then((saved) => void (saved && conn && kicked.add(conn))));
     }
     await Promise.all(saves);
     return kicked;
   }
 
-  /**
-   * Waits until another gateway has taken every handed-over session, or `handoverMs`; then ends
-   * those left here without dropping them from the store (their clients may still come for them),
-   * and says how many they were.
-   * Meanwhile, with a store that can update only what is still there, each is written again every
-   * quarter of `handoverMs` (at most 250 ms): that is how a take is noticed when no push comes.
-   */
-  async finishHandover(): Promise<number> {
-    if (this.#handedOver.size > 0) {
-      const { handoverMs } = this.#options;
-      const polling = this.#store?.update !== undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, handoverMs);
-        const poll =
-          polling &&
-          setInterval(() => {
-            for (const session of this.#handedOver.keys()) this.#dirty.add(session);
-            this.#flushHandover();
-          }, Math.max(10, Math.min(250, handoverMs / 4)));
-        function done(): void {
-          clearTimeout(timer);
-          if (poll) clearInterval(poll);
-          resolve();
-        }
-        this.#handoverDone = done;
-      });
-      this.#handoverDone = undefined;
-      await this.#flushHandover(); // what came in since the last write goes to the store with them
-    }
-    const left = [...this.#handedOver.keys()];
-    for (const session of left) this.#moved(session, CloseReason.shutdown);
-    return left.length;
+  /** Waits for other gateways to take the handed-over sessions (see {@link SessionHandover.finish}). */
+  finishHandover(): Promise<number> {
+    return this.#handover?.finish() ?? Promise.resolve(0);
   }
 
-  /** A handed-over session got a push or changed: written to the store again at the next turn. */
-  handoverChanged(session: Session): void {
-    this.#markDirty(session);
-  }
-
-  /**
-   * A handed-over session was kicked: if its snapshot is still in the store, nobody took it and this
-   * is a real end (a login elsewhere), so it ends here and the snapshot goes; if another gateway took
-   * it, the kick came from the session living on there (binding its user again), so it just leaves.
-   */
-  handoverKicked(session: Session, reason: string): void {
-    const state = session.resume;
-    const handover = this.#handedOver.get(session);
-    if (!state || !handover) return;
-    this.#handedOver.delete(session);
-    this.#store!.take(state.token).then(
-      (kept) => (kept ? this.#host.endSession(session, reason) : this.#taken(session, handover)),
-      () => this.#taken(session, handover),
-    );
-    this.#checkHandoverDone();
-  }
-
+  /** A resumable session changed: saved at the next sweep, or at once while it is being handed over. */
   #markDirty(session: Session): void {
-    this.#dirty.add(session);
-    if (this.#handedOver.size === 0 || this.#flushQueued) return;
-    this.#flushQueued = true;
-    setImmediate(() => this.#flushHandover());
-  }
-
-  /**
-   * Writes the changed handed-over sessions to the store, each only while its token is still there
-   * (a store without `update` overwrites). Resolves when the writes are answered.
-   */
-  #flushHandover(): Promise<void> {
-    this.#flushQueued = false;
-    const writes: Promise<void>[] = [];
-    for (const [session, handover] of this.#handedOver) {
-      if (this.#dirty.delete(session)) writes.push(this.#writeHandover(session, handover));
-    }
-    return Promise.all(writes).then(() => {});
-  }
-
-  async #writeHandover(session: Session, handover: Handover): Promise<void> {
-    const store = this.#store!;
-    const token = session.resume!.token;
-    const snapshot = this.#handoverState(session, handover);
-    const ttl = 2 * this.#options.graceMs;
-    try {
-      const present = store.update ? await store.update(token, snapshot, ttl) : (await store.save(token, snapshot, ttl), true);
-      if (present) handover.written = Math.max(handover.written, snapshot.seq!);
-      else if (this.#handedOver.delete(session)) {
-        this.#taken(session, handover);
-        this.#checkHandoverDone();
-      }
-    } catch (err) {
-      this.#host.logger.warn({ err, session: session.id }, 'updating a handed-over session failed');
-    }
-  }
-
-  /** The snapshot of a handed-over session: its state, its push number, the pushes after its base. */
-  #handoverState(session: Session, handover: Handover): ResumableState {
-    const state = session.resume!;
-    const pushes = state.replay.after(handover.base) ?? state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
-    return { sessionId: session.id, uid: session.uid, data: session.data(), groups: [...state.groups], seq: state.replay.lastSeq, pushes };
-  }
-
-  /**
-   * Another gateway took a handed-over session: it leaves here. Pushes that reached this gateway
-   * after its last write to the store were not in what was taken; they are lost, and logged.
-   */
-  #taken(session: Session, handover: Handover): void {
-    const lost = session.resume!.replay.lastSeq - handover.written;
-    if (handover.written >= 0 && lost > 0) {
-      this.#host.logger.warn({ session: session.id, pushes: lost }, 'pushes reached a handed-over session after another gateway took it; they are lost');
-    }
-    this.#host.endSession(session, CloseReason.resumedElsewhere, true);
-  }
-
-  /** A handed-over session leaves this gateway: it lives on in the store or at another gateway. */
-  #moved(session: Session, reason: string): void {
-    this.#handedOver.delete(session);
-    this.#host.endSession(session, reason, true);
-    this.#checkHandoverDone();
-  }
-
-  #checkHandoverDone(): void {
-    if (this.#handedOver.size === 0) this.#handoverDone?.();
+    if (this.#handover?.holds(session)) this.#handover.changed(session);
+    else this.#dirty.add(session);
   }
 
   /**
@@ -437,50 +305,6 @@ export class ResumeManager {
         this.#storeFailing = true;
       },
     );
-  }
-}
-
-/** A handed-over session's bookkeeping. */
-interface Handover {
-  /** Number of the last push its client had when it was handed over (later ones go into the store). */
-  readonly base: number;
-  /** Number of the last push in the newest snapshot the store accepted; -1 before the first. */
-  written: number;
-}
-
-/**
- * What a handed-over session sends through while this gateway stops: like a parked session, pushes
- * go only to the replay buffer, but each one (and any change) is written to the store again, and a
- * kick asks the manager whether another gateway took the session.
- */
-class HandoverLink implements SessionLink {
-  readonly errorFlag = false;
-  readonly open = false;
-  readonly #session: Session;
-  readonly #manager: ResumeManager;
-  readonly #host: ResumeHost;
-
-  constructor(session: Session, manager: ResumeManager, host: ResumeHost) {
-    this.#session = session;
-    this.#manager = manager;
-    this.#host = host;
-  }
-
-  send(): boolean {
-    this.#manager.handoverChanged(this.#session);
-    return false;
-  }
-
-  kick(reason: string): void {
-    this.#manager.handoverKicked(this.#session, reason);
-  }
-
-  routeCode(route: string): number | undefined {
-    return this.#host.options.dictionary.codeOf(route);
-  }
-
-  countPush(route: string): void {
-    this.#host.options.observer?.messageOut(route, 1);
   }
 }
 
