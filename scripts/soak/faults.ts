@@ -76,6 +76,7 @@ export interface FaultTargets {
  * window to close, and so on. Backends and gateways alternate between the two of each kind.
  */
 export async function injectFaults(kinds: readonly FaultKind[], everyMs: number, targets: FaultTargets, log: FaultLog, signal: AbortSignal, say: (text: string) => void): Promise<void> {
+  if (kinds.length === 0) return;
   const turns = new Map<FaultKind, number>();
   for (let i = 0; !signal.aborted; i++) {
     if (!(await pause(everyMs, signal))) return;

@@ -52,6 +52,7 @@ async function soakAndCheck(args: readonly string[]): Promise<{ report: SoakRepo
     const report = JSON.parse(readFileSync(file, 'utf8')) as SoakReport;
     const { requests, pushes } = report;
     const why = `\n${output}`;
+    assert.deepEqual(report.faults, [], `a run without fault options injected faults${why}`);
     assert.ok(requests.answered > 0, `no request answered${why}`);
     assert.equal(requests.inFlightAtEnd, 0, why);
     assert.deepEqual(requests.answeredWithError, {}, why);
