@@ -120,7 +120,7 @@ describe('test.idl through the gateway, with the client SDK', () => {
       const inbox: string[] = [];
       c.serve(new TerminalImpl(inbox));
       const prx = new (mod.ServerProxy as new (i: Invoker) => ServerProxy)(c.invoker());
-      await exercise(prx, inbox, (e) => assert.match(e.sessionId!, new RegExp(`^tce${transport}-\\d+$`)));
+      await exercise(prx, inbox, (e) => assert.match(e.sessionId!, new RegExp(`^tce${transport}-[0-9a-z]+-\\d+$`)));
     });
   }
 });
