@@ -10,21 +10,12 @@ import { connect, type Client } from '../../src/client/index.js';
 import { RpcError } from '../../src/index.js';
 import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
 import { freePort, startEtcd, startNats, startRedis, type EtcdService, type NatsService, type RedisService } from '../support/services.js';
+import { eventually as retry } from '../transport/server-transport-fixtures.js';
 
 const app = resolve('test/cluster/fixtures/cluster-test-app.ts');
 
-/** Retries `fn` until it resolves (or `ms` pass); resolves with its value. */
-async function eventually<T>(fn: () => Promise<T>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+/** Retries `fn` every 200 ms until it resolves (for 20 s at most); resolves with its value. */
+const eventually = <T>(fn: () => Promise<T>): Promise<T> => retry(fn, 20_000, 200);
 
 describe('etcd, NATS and Redis outages', () => {
   let etcd: EtcdService;
