@@ -17,7 +17,7 @@ export interface CertPair {
   readonly key: Buffer;
 }
 
-/** What takes a new certificate for the connections it accepts from now on (`tls.Server`, `https.Server`). */
+/** What takes a new certificate for new connections (`tls.Server`, `https.Server`); throws, keeping the old one, for an unusable pair. */
 export interface SecureContextTarget {
   setSecureContext(options: SecureContextOptions): void;
 }
@@ -134,7 +134,7 @@ export class TlsCertReloader {
     }
     if (samePair(this.#current, pair) || samePair(this.#refused, pair)) return false;
     try {
-      checkPair(pair);
+      // Builds the new context, and throws for a pair that cannot serve TLS: no separate check needed.
       this.#target.setSecureContext({ cert: pair.cert, key: pair.key });
     } catch (err) {
       // Files read while a renewal rewrites them can be one old and one new: look again shortly
