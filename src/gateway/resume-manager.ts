@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseReason, ConnState, type ClientConnection } from './client-connection.js';
+import { DetachedLink } from './detached-link.js';
 import type { Group } from './group.js';
 import type { ResolvedGatewayOptions, ResolvedResume } from './options.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { ResumeState } from './resume-state.js';
 import type { ResumableState, ResumeAnswer, ResumeRequest, ResumeStore } from './resume-store.js';
-import type { Session, SessionLink } from './session.js';
+import type { Session } from './session.js';
 import { SessionHandover } from './session-handover.js';
 
 /** What the resume manager needs from its gateway. */
@@ -312,30 +313,12 @@ export class ResumeManager {
  * What a parked session sends through while its client is away: pushes are kept by the replay
  * buffer (so `send` has nothing to do), responses are dropped, and a kick ends the session.
  */
-class ParkedLink implements SessionLink {
-  readonly errorFlag = false;
-  readonly open = false;
-  readonly #session: Session;
-  readonly #host: ResumeHost;
-
-  constructor(session: Session, host: ResumeHost) {
-    this.#session = session;
-    this.#host = host;
-  }
-
+class ParkedLink extends DetachedLink {
   send(): boolean {
     return false;
   }
 
   kick(reason: string): void {
-    this.#host.endSession(this.#session, reason);
-  }
-
-  routeCode(route: string): number | undefined {
-    return this.#host.options.dictionary.codeOf(route);
-  }
-
-  countPush(route: string): void {
-    this.#host.options.observer?.messageOut(route, 1);
+    this.host.endSession(this.session, reason);
   }
 }

@@ -1,8 +1,9 @@
 import { CloseReason } from './client-connection.js';
+import { DetachedLink } from './detached-link.js';
 import type { ResolvedResume } from './options.js';
 import type { ResumeHost } from './resume-manager.js';
 import type { ResumableState, ResumeStore } from './resume-store.js';
-import type { Session, SessionLink } from './session.js';
+import type { Session } from './session.js';
 
 /** A handed-over session's bookkeeping. */
 interface Handover {
@@ -191,33 +192,20 @@ export class SessionHandover {
  * go only to the replay buffer, but each one (and any change) is written to the store again, and a
  * kick asks whether another gateway took the session.
  */
-class HandoverLink implements SessionLink {
-  readonly errorFlag = false;
-  readonly open = false;
-  readonly #session: Session;
+class HandoverLink extends DetachedLink {
   readonly #handover: SessionHandover;
-  readonly #host: ResumeHost;
 
   constructor(session: Session, handover: SessionHandover, host: ResumeHost) {
-    this.#session = session;
+    super(session, host);
     this.#handover = handover;
-    this.#host = host;
   }
 
   send(): boolean {
-    this.#handover.changed(this.#session);
+    this.#handover.changed(this.session);
     return false;
   }
 
   kick(reason: string): void {
-    this.#handover.kicked(this.#session, reason);
-  }
-
-  routeCode(route: string): number | undefined {
-    return this.#host.options.dictionary.codeOf(route);
-  }
-
-  countPush(route: string): void {
-    this.#host.options.observer?.messageOut(route, 1);
+    this.#handover.kicked(this.session, reason);
   }
 }
