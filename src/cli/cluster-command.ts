@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadClusterConfig } from '../app/cluster-config.js';
+import { onStopSignals } from './stop-signals.js';
 
 /** Starts every server of the config as a child process; resolves when all have exited. */
 export function runCluster(configFile: string, only?: string[]): Promise<void> {
@@ -19,12 +20,8 @@ export function runCluster(configFile: string, only?: string[]): Promise<void> {
   const stop = (signal: NodeJS.Signals): void => {
     for (const c of children) if (c.exitCode === null) c.kill(signal);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return Promise.all(children.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())))).then(() => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  });
+  const off = onStopSignals(stop);
+  return Promise.all(children.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())))).then(off);
 }
 
 /** Registers `yard cluster`. */

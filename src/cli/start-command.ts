@@ -7,6 +7,7 @@ import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { loadClusterConfig } from '../app/cluster-config.js';
 import { startClusterServer } from '../app/cluster-server.js';
+import { onStopSignals } from './stop-signals.js';
 
 const WORKER_ENV = 'YARD_WORKER_ID';
 
@@ -36,8 +37,7 @@ function runWorkers(id: string, workers: number): void {
     }
     if (--alive === 0) process.exit(failed ? 1 : 0);
   });
-  process.on('SIGINT', relay);
-  process.on('SIGTERM', relay);
+  onStopSignals(relay);
 }
 
 /** Registers `yard start`. */
