@@ -26,7 +26,12 @@ export function parseTcpUrl(url: string): { host: string; port: number } {
   const u = new URL(url);
   const port = Number(u.port);
   if (!u.hostname || !Number.isInteger(port) || port <= 0) throw new Error(`expected ${u.protocol}//host:port, got ${url}`);
-  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+  return { host: hostOf(u), port };
+}
+
+/** A URL's host name as sockets take it: an IPv6 address without its brackets. */
+export function hostOf(u: URL): string {
+  return u.hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
 /**

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import type { ClientTlsOptions } from './client-options.js';
 import { CLOSE_GRACE_MS, type ClientSocket, type OpenSocket, type SocketHandlers } from './client-socket.js';
+import { hostOf } from './tcp-socket.js';
 import { nodeTlsOptions } from './tls-socket.js';
 
 /** Adapts a `ws` WebSocket to the client seam (Node). */
@@ -34,7 +35,7 @@ export function nodeWebSocketOpener(tls: ClientTlsOptions = {}): OpenSocket {
   return (url: string, handlers: SocketHandlers) =>
     new Promise<ClientSocket>((resolve, reject) => {
       const secure = url.slice(0, 4).toLowerCase() === 'wss:';
-      const tlsOptions = secure ? nodeTlsOptions(tls, new URL(url).hostname.replace(/^\[(.*)\]$/, '$1')) : {};
+      const tlsOptions = secure ? nodeTlsOptions(tls, hostOf(new URL(url))) : {};
       // Compression is off: packets are small and the protocol has its own (flag 0x10) where needed.
       const ws = new WebSocket(url, { perMessageDeflate: false, ...tlsOptions });
       ws.binaryType = 'nodebuffer';
