@@ -35,7 +35,7 @@ export class AddressLimits {
 
   /** Whether `address` already holds its share of connections. */
   full(address: string): boolean {
-    return (this.#counts.get(address) ?? 0) >= this.#max;
+    return this.count(address) >= this.#max;
   }
 
   /** Connections currently held from `address`. */
@@ -44,11 +44,11 @@ export class AddressLimits {
   }
 
   add(address: string): void {
-    this.#counts.set(address, (this.#counts.get(address) ?? 0) + 1);
+    this.#counts.set(address, this.count(address) + 1);
   }
 
   remove(address: string): void {
-    const n = (this.#counts.get(address) ?? 0) - 1;
+    const n = this.count(address) - 1;
     if (n > 0) this.#counts.set(address, n);
     else this.#counts.delete(address);
   }
