@@ -5,7 +5,7 @@ import { DetachedLink } from './detached-link.js';
 import type { Group } from './group.js';
 import type { ResolvedGatewayOptions, ResolvedResume } from './options.js';
 import { ReplayBuffer } from './replay-buffer.js';
-import { ResumeState } from './resume-state.js';
+import { ResumeState, storedState } from './resume-state.js';
 import type { ResumableState, ResumeAnswer, ResumeRequest, ResumeStore } from './resume-store.js';
 import type { Session } from './session.js';
 import { SessionHandover } from './session-handover.js';
@@ -267,7 +267,7 @@ export class ResumeManager {
       const state = session.resume!;
       this.#saved.delete(session);
       this.#saved.set(session, now + graceMs);
-      this.#track(store.save(state.token, { sessionId: session.id, uid: session.uid, data: session.data(), groups: [...state.groups] }, 2 * graceMs));
+      this.#track(store.save(state.token, storedState(session, state), 2 * graceMs));
     }
     this.#dirty.clear();
     let due: string[] | undefined;

@@ -1,5 +1,7 @@
 import type { ClientConnection } from './client-connection.js';
 import type { ReplayBuffer } from './replay-buffer.js';
+import type { ResumableState } from './resume-store.js';
+import type { Session } from './session.js';
 
 /**
  * What a resumable session carries besides the ordinary session: its token, its numbered pushes,
@@ -24,4 +26,9 @@ export class ResumeState {
     this.replay = replay;
     this.changed = changed;
   }
+}
+
+/** What the shared store keeps of a resumable session (`state` is its {@link ResumeState}): id, user, data, groups. */
+export function storedState(session: Session, state: ResumeState): ResumableState {
+  return { sessionId: session.id, uid: session.uid, data: session.data(), groups: [...state.groups] };
 }

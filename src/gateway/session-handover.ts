@@ -2,6 +2,7 @@ import { CloseReason } from './client-connection.js';
 import { DetachedLink } from './detached-link.js';
 import type { ResolvedResume } from './options.js';
 import type { ResumeHost } from './resume-manager.js';
+import { storedState } from './resume-state.js';
 import type { ResumableState, ResumeStore } from './resume-store.js';
 import type { Session } from './session.js';
 
@@ -160,7 +161,7 @@ export class SessionHandover {
   #snapshot(session: Session, handover: Handover): ResumableState {
     const state = session.resume!;
     const pushes = state.replay.after(handover.base) ?? state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
-    return { sessionId: session.id, uid: session.uid, data: session.data(), groups: [...state.groups], seq: state.replay.lastSeq, pushes };
+    return { ...storedState(session, state), seq: state.replay.lastSeq, pushes };
   }
 
   /**
