@@ -9,7 +9,7 @@ import { loadBenchIdl } from './harness/bench-idl.js';
 import type { BenchContext, TargetStatus, WorkloadReport } from './harness/bench-context.js';
 import { startCluster, startGateway, startRawEcho, type RunningServers } from './harness/bench-servers.js';
 import { checkIdlEcho, checkJsonEcho, idlRequest } from './harness/echo-checks.js';
-import { leastDisturbed } from './harness/least-disturbed.js';
+import { leastDisturbed, otherLoadPeak } from './harness/least-disturbed.js';
 import { runGenerator } from './harness/load-generator.js';
 import type { WindowFigures } from './harness/measured-window.js';
 import { int, num, otherLoadCell, pct, ratio, table } from './harness/markdown.js';
@@ -85,7 +85,7 @@ async function measure(ctx: BenchContext, variant: Variant, servers: RunningServ
       ctx,
       `B1 ${LABELS[variant]}, C=${clients}`,
       () => runGenerator<RoundTripOutcome>('round-trip-load.ts', params, 120_000 + scale.warmupMs + scale.durationMs),
-      (o) => Math.max(o.otherLoad.serverCore, o.otherLoad.loadCore),
+      otherLoadPeak,
     );
     const cpu = Object.values(out.cpuByProcess).reduce((a, b) => a + b, 0);
     rows.push({

@@ -7,7 +7,7 @@
  */
 import type { BenchContext, TargetStatus, WorkloadReport } from './harness/bench-context.js';
 import { startCluster, startGateway, startRawBroadcast, type RunningServers } from './harness/bench-servers.js';
-import { leastDisturbed } from './harness/least-disturbed.js';
+import { leastDisturbed, otherLoadPeak } from './harness/least-disturbed.js';
 import { runGenerator } from './harness/load-generator.js';
 import type { WindowFigures } from './harness/measured-window.js';
 import { int, num, otherLoadCell, pct, ratio, table } from './harness/markdown.js';
@@ -100,7 +100,7 @@ async function measure(ctx: BenchContext, variant: Variant, start: () => Promise
 
 export async function runB3(ctx: BenchContext): Promise<WorkloadReport> {
   const once = (variant: Variant, start: () => Promise<RunningServers>) =>
-    leastDisturbed(ctx, `B3 ${LABELS[variant]}`, () => measure(ctx, variant, start), (r) => Math.max(r.otherLoad.serverCore, r.otherLoad.loadCore));
+    leastDisturbed(ctx, `B3 ${LABELS[variant]}`, () => measure(ctx, variant, start), otherLoadPeak);
   const measured = [
     await once('raw', () => startRawBroadcast()),
     await once('gateway', () => startGateway()),

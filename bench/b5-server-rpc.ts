@@ -6,7 +6,7 @@
  */
 import type { BenchContext, TargetStatus, WorkloadReport } from './harness/bench-context.js';
 import { startGrpcServer, startRpcServer, type RunningServers } from './harness/bench-servers.js';
-import { leastDisturbed } from './harness/least-disturbed.js';
+import { leastDisturbed, otherLoadPeak } from './harness/least-disturbed.js';
 import { runGenerator } from './harness/load-generator.js';
 import type { WindowFigures } from './harness/measured-window.js';
 import { int, num, otherLoadCell, pct, ratio, table } from './harness/markdown.js';
@@ -98,7 +98,7 @@ async function measure(ctx: BenchContext, variant: Variant, servers: RunningServ
 
 export async function runB5(ctx: BenchContext): Promise<WorkloadReport> {
   const once = (variant: Variant, start: () => Promise<RunningServers & { natsUrl?: string }>) =>
-    leastDisturbed(ctx, `B5 ${LABELS[variant]}`, async () => measure(ctx, variant, await start()), (r) => Math.max(r.otherLoad.serverCore, r.otherLoad.loadCore));
+    leastDisturbed(ctx, `B5 ${LABELS[variant]}`, async () => measure(ctx, variant, await start()), otherLoadPeak);
   const rows = [
     await once('tcp', () => startRpcServer('tcp', ctx.idl.module)),
     await once('tcp-no-call-sites', () => startRpcServer('tcp', ctx.idl.module)),

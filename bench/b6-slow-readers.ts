@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext, WorkloadReport } from './harness/bench-context.js';
 import { BenchChild, SERVER_CORE } from './harness/child-processes.js';
 import type { ChildMessage } from './harness/child-messages.js';
-import { leastDisturbed } from './harness/least-disturbed.js';
+import { leastDisturbed, otherLoadPeak } from './harness/least-disturbed.js';
 import { startGenerator } from './harness/load-generator.js';
 import { int, kib, mib, num, otherLoadCell, pct, ratio, table } from './harness/markdown.js';
 import { jsonRequestBody } from './harness/payloads.js';
@@ -308,7 +308,7 @@ export async function runB6(ctx: BenchContext): Promise<WorkloadReport> {
     ctx,
     'B6 slow readers',
     () => runOnce(ctx, scale),
-    (f) => Math.max(...f.rows.map((r) => Math.max(r.otherLoad.serverCore, r.otherLoad.loadCore))),
+    (f) => Math.max(...f.rows.map(otherLoadPeak)),
   );
   return { id: 'B6', title: 'B6 slow readers', figures, targets: [], markdown: render(figures) };
 }

@@ -34,3 +34,8 @@ export async function leastDisturbed<T>(ctx: BenchContext, what: string, attempt
   }
   return best;
 }
+
+/** The disturbance of a measured window: the larger share of a core other processes took, on the server's core or the load's. */
+export function otherLoadPeak(r: { readonly otherLoad: { readonly serverCore: number; readonly loadCore: number } }): number {
+  return Math.max(r.otherLoad.serverCore, r.otherLoad.loadCore);
+}
