@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -10,8 +10,6 @@ import { staticFileHandler } from './static-files.js';
 import { loadCertPair, TlsCertReloader } from './tls-cert-reloader.js';
 import { WsClientSocket } from './ws-client-socket.js';
 
-const STATUS_TEXT: Readonly<Record<number, string>> = { 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
-
 /** Error listener of a socket until `ws` takes it over (shared, not a closure per socket). */
 function destroySocket(this: Socket): void {
   this.destroy();
@@ -19,7 +17,7 @@ function destroySocket(this: Socket): void {
 
 /** Answers an upgrade request with an HTTP error status and closes the socket. */
 function refuseUpgrade(socket: Socket, status: number): void {
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /** Accepts WebSocket clients (`ws://`, or `wss://` with `tls`) on an HTTP server that also serves static files. */
