@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type Client } from '../../src/client/index.js';
 import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
 import { freePort, startEtcd, startNats, type EtcdService, type NatsService } from '../support/services.js';
+import { until } from './cluster-helpers.js';
 
 const etcds: EtcdService[] = [];
 const natses: NatsService[] = [];
@@ -24,15 +24,6 @@ after(async () => {
   await Promise.all(procs.map((p) => stopServer(p)));
   await Promise.all([...etcds, ...natses].map((s) => s.stop()));
 });
-
-/** Polls `check` every 50 ms until it answers true; fails naming `what` after `timeoutMs`. */
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(check).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
-}
 
 async function client(port: number): Promise<Client> {
   const c = await connect(`ws://127.0.0.1:${port}/`);

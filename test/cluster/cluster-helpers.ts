@@ -21,3 +21,12 @@ export async function eventually(check: () => boolean, timeoutMs: number, what: 
   }
   return Date.now() - started;
 }
+
+/** Polls the (possibly async) `check` every `everyMs` until it answers true, a throw counting as false; fails naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await Promise.resolve().then(check).catch(() => false))) {
+    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(everyMs);
+  }
+}

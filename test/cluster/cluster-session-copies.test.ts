@@ -9,11 +9,11 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type Client } from '../../src/client/index.js';
 import { RpcError } from '../../src/index.js';
 import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
 import { freePort, startEtcd, startNats, type EtcdService, type NatsService } from '../support/services.js';
+import { until } from './cluster-helpers.js';
 
 const etcds: EtcdService[] = [];
 const natses: NatsService[] = [];
@@ -55,15 +55,6 @@ async function client(gate: ServerProc): Promise<Client> {
   return c;
 }
 
-/** Polls `check` every 100 ms until it answers true; fails naming `what` after `timeoutMs`. */
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(100);
-  }
-}
-
 type Closed = { server: string; closed: Record<string, string> };
 
 /** Which sessions' copies on chat1 ran their `watchClose` hook, asked through `via`. */
@@ -71,6 +62,21 @@ async function closedOnBackend(via: Client): Promise<Record<string, string>> {
   const r = (await via.request('probe.closedCopies', {}, { timeoutMs: 2000 })) as Closed;
   assert.equal(r.server, 'chat1');
   return r.closed;
+}
+
+/** Waits (20 s at most) until chat1 has closed the copy of session `sid`; answers every closed copy, as {@link closedOnBackend}. */
+async function waitClosedOnBackend(via: Client, sid: string, what: string): Promise<Record<string, string>> {
+  let closed: Record<string, string> = {};
+  await until(
+    async () => {
+      closed = await closedOnBackend(via);
+      return sid in closed;
+    },
+    20_000,
+    what,
+    100,
+  );
+  return closed;
 }
 
 /** Has chat1 hold a copy of `c`'s session with a close hook; answers the session id. */
@@ -101,24 +107,18 @@ async function pausedBackend(transport?: object): Promise<void> {
     () => prober.request('probe.whoami', {}, { timeoutMs: 300 }).then(() => false, (e: RpcError) => e.code === 'not_found'),
     15_000,
     'the gateway dropped the paused backend',
+    100,
   );
   await victim.close();
   await until(
     async () => gate1.output.split('\n').some((l) => l.includes('system message to an unknown server dropped') && l.includes('__yard.be.closed') && l.includes('"reason":"expired"')),
     5000,
     'the close notice to the paused backend was held, then dropped',
+    100,
   );
 
   chat1.child.kill('SIGCONT');
-  let closed: Record<string, string> = {};
-  await until(
-    async () => {
-      closed = await closedOnBackend(keeper);
-      return victimSid in closed;
-    },
-    20_000,
-    "the backend ran the close hook of the session that closed while it was away",
-  );
+  const closed = await waitClosedOnBackend(keeper, victimSid, "the backend ran the close hook of the session that closed while it was away");
   assert.equal(closed[victimSid], 'session closed while away');
   assert.ok(!(keeperSid in closed), 'the copy of a session still open is kept');
   assert.equal(await watched(keeper), keeperSid, 'the open session is still served');
@@ -149,15 +149,7 @@ test('a gateway restarted: the old sessions’ copies are closed, and a new sess
   t.diagnostic(`old session ${oldSid}, new session ${seen.id}`);
   assert.notEqual(seen.id, oldSid, 'session ids do not repeat across restarts');
   assert.equal(seen.uid, undefined, 'the new session is not logged in as the old one');
-  let closed: Record<string, string> = {};
-  await until(
-    async () => {
-      closed = await closedOnBackend(fresh);
-      return oldSid in closed;
-    },
-    20_000,
-    "the backend closed the killed gateway's session",
-  );
+  const closed = await waitClosedOnBackend(fresh, oldSid, "the backend closed the killed gateway's session");
   assert.equal(closed[oldSid], 'gateway restarted');
   assert.ok(chat1.child.exitCode === null);
 });
@@ -172,15 +164,7 @@ test('a gateway killed for good: its sessions’ copies are closed after gateway
   const liveSid = await watched(onLive);
 
   await stopServer(gate2, 'SIGKILL');
-  let closed: Record<string, string> = {};
-  await until(
-    async () => {
-      closed = await closedOnBackend(onLive);
-      return goneSid in closed;
-    },
-    20_000,
-    "the backend closed the dead gateway's session",
-  );
+  const closed = await waitClosedOnBackend(onLive, goneSid, "the backend closed the dead gateway's session");
   assert.equal(closed[goneSid], 'gateway gone');
   assert.ok(!(liveSid in closed), 'sessions of the other gateway are kept');
 });
