@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
 import type { ServerInfo } from '../cluster/server-info.js';
-import { stickyKey } from '../cluster/sticky-bindings.js';
+import { StickyBindings } from '../cluster/sticky-bindings.js';
 import type { ClientSession, Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
 import { Adapter, RpcError, type Invoker, type OperationRef } from '../rpc/index.js';
 import { BackendService } from './backend-service.js';
@@ -43,6 +43,8 @@ export class ClusterRuntime implements RemoteSessionHost {
   /** Servers gone from discovery after announcing they leave: forgotten once their calls could still be in flight. */
   readonly #forgetTimers = new Map<string, NodeJS.Timeout>();
   readonly #sticky: ReadonlySet<string>;
+  /** Reads and writes the sticky services' bindings in the session's data. */
+  readonly #bindings = new StickyBindings();
   /** Backends each local session was forwarded to: they are told when it closes. */
   readonly #servedBy = new Map<string, Set<string>>();
   /** Sessions resumed here from another gateway or process, under their old ids. */
@@ -211,15 +213,15 @@ export class ClusterRuntime implements RemoteSessionHost {
     const service = route.slice(0, route.indexOf('.'));
     const set = this.#candidates(service);
     if (!set) return new RpcError('not_found', `no server serves route ${JSON.stringify(route)}`);
-    const sticky = this.#sticky.has(service) ? stickyKey(service) : undefined;
+    const sticky = this.#sticky.has(service);
     if (sticky) {
-      const bound = this.#byId.get(session.get<string>(sticky) ?? '');
+      const bound = this.#byId.get(this.#bindings.get(service, sessionId, session) ?? '');
       if (bound && !this.#leaving.has(bound.id) && bound.services.includes(service)) return bound;
     }
     const picker = this.#options.picker;
     const picked = picker ? picker(set.servers, sessionId, route) : rendezvousPick(set, sessionId);
     if (!picked) return new RpcError('unavailable', `no server of service ${service} is available`);
-    if (sticky) session.set(sticky, picked.id);
+    if (sticky) this.#bindings.set(service, sessionId, picked.id, session);
     return picked;
   }
 
