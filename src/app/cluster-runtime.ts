@@ -124,7 +124,7 @@ export class ClusterRuntime implements RemoteSessionHost {
   async stop(): Promise<void> {
     // Wait (briefly) until every server has heard it, so none drops this one's connections when its
     // lease goes before it knows the calls on them are being drained.
-    const note = encodeFramedJson({ id: this.self.id }, new Uint8Array(0));
+    const note = encodeFramedJson({ id: this.self.id }, EMPTY);
     const told = [...this.#byId.values()]
       .filter((m) => m.id !== this.self.id)
       .map((m) => this.#options.transport.invoker(m, SYSTEM_KEY).call(SystemOps.leaving, note, { timeoutMs: 1000 }).catch(() => undefined));
@@ -293,27 +293,29 @@ export class ClusterRuntime implements RemoteSessionHost {
   kick(sid: string, reason: string): void {
     const fid = frontendOf(sid);
     if (fid === this.self.id && this.#gateway) this.#gateway.session(sid)?.kick(reason);
-    else this.#toServer(fid, SystemOps.kick, encodeFramedJson({ sid, reason }, new Uint8Array(0)));
+    else this.#toServer(fid, SystemOps.kick, encodeFramedJson({ sid, reason }, EMPTY));
   }
 
   sendUpdate(session: RemoteSession): void {
     const update = session.takeUpdate();
-    if (update) this.#toServer(session.frontendId, SystemOps.update, encodeFramedJson({ sid: session.id, update }, new Uint8Array(0)));
+    if (update) this.#toServer(session.frontendId, SystemOps.update, encodeFramedJson({ sid: session.id, update }, EMPTY));
   }
 
   groupOp(frontendId: string, op: 'add' | 'remove', group: string, sid: string): void {
     if (frontendId === this.self.id && this.#gateway) this.#applyGroupOp(op, group, sid);
-    else this.#toServer(frontendId, SystemOps.group, encodeFramedJson({ op, group, sid }, new Uint8Array(0)));
+    else this.#toServer(frontendId, SystemOps.group, encodeFramedJson({ op, group, sid }, EMPTY));
   }
 
   groupcast(group: string, route: string, body: Uint8Array, exceptSid: string | undefined): void {
+    let args: Uint8Array | undefined; // encoded once, for every other gateway
+    const encoded = (): Uint8Array => (args ??= encodeFramedJson({ group, route, except: exceptSid }, body));
     for (const m of this.#byId.values()) {
       if (!m.frontend) continue;
       if (m.id === this.self.id && this.#gateway) this.#gateway.group(group).broadcastBytes(route, body, { except: exceptSid });
-      else this.#sendSystem(m, SystemOps.groupcast, encodeFramedJson({ group, route, except: exceptSid }, body));
+      else this.#sendSystem(m, SystemOps.groupcast, encoded());
     }
     // Gateways not listed yet (before the first membership, or known only from messages held for them).
-    if (this.#pending.holdsBroadcasts) this.#pending.holdForGateways(SystemOps.groupcast, encodeFramedJson({ group, route, except: exceptSid }, body));
+    if (this.#pending.holdsBroadcasts) this.#pending.holdForGateways(SystemOps.groupcast, encoded());
   }
 
   logError(err: unknown, what: string): void {
@@ -370,7 +372,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     const served = this.#servedBy.get(session.id);
     this.#servedBy.delete(session.id);
     this.#moves.closed(session.id);
-    for (const id of served ?? []) this.#toServer(id, SystemOps.closed, encodeFramedJson({ sid: session.id, reason }, new Uint8Array(0)));
+    for (const id of served ?? []) this.#toServer(id, SystemOps.closed, encodeFramedJson({ sid: session.id, reason }, EMPTY));
     if (session.uid !== undefined) {
       this.#options.registry?.unbind(session.uid, session.id).catch((err: unknown) => this.logError(err, 'session registry unbind failed'));
     }
