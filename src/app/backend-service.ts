@@ -3,7 +3,7 @@ import { encodeFramedJson } from '../cluster/framed-json.js';
 import { decodeSnapshot } from '../cluster/session-snapshot.js';
 import type { ReplySink } from '../gateway/index.js';
 import { IncomingCall, RpcError, type Adapter, type CallContext, type OperationEntry } from '../rpc/index.js';
-import { MessageType } from '../wire/index.js';
+import { MessageType, utf8Decode } from '../wire/index.js';
 import { CopyCloseReason } from './copy-reconciler.js';
 import { HandlerCall } from './handler-call.js';
 import type { HandlerRegistry, RouteEntry } from './handler-registry.js';
@@ -157,7 +157,8 @@ export class BackendService {
   #sessionOf(ctx: CallContext): RemoteSession {
     const bytes = ctx instanceof IncomingCall ? ctx.session : undefined;
     if (!bytes) throw new RpcError('bad_payload', `${ctx.route}: forwarded call without a session`);
-    const seen = this.#memo.get(bytes);
+    const text = utf8Decode(bytes);
+    const seen = this.#memo.get(text);
     if (seen && this.#sessions.get(seen.id) === seen) return seen;
     const snap = decodeSnapshot(bytes);
     const fid = snap.frontendId;
@@ -174,7 +175,7 @@ export class BackendService {
     }
     if (s) s.sync(snap);
     else this.#sessions.set(snap.id, (s = new RemoteSession(snap, this.#host)));
-    this.#memo.remember(bytes, s);
+    this.#memo.remember(text, s);
     return s;
   }
 

@@ -1,24 +1,23 @@
-import { utf8Decode } from '../wire/index.js';
 import type { RemoteSession } from './remote-session.js';
 
 /**
  * Remembers, per copy of a session, the snapshot bytes it was last brought up to date with. Hot
  * path: most forwarded calls carry the same snapshot as the session's previous call (nothing
- * changed), and a map lookup on its bytes then replaces parsing and checking it again.
+ * changed), and a map lookup on its text then replaces parsing and checking it again. Keys are
+ * the snapshot bytes decoded as UTF-8, by the caller, once per call.
  */
 export class SnapshotMemo {
   readonly #byText = new Map<string, RemoteSession>();
   readonly #textOf = new Map<RemoteSession, string>();
 
-  /** The copy `bytes` was last seen for, if that snapshot is still its latest. */
-  get(bytes: Uint8Array): RemoteSession | undefined {
-    return this.#byText.get(utf8Decode(bytes));
+  /** The copy snapshot `text` was last seen for, if that snapshot is still its latest. */
+  get(text: string): RemoteSession | undefined {
+    return this.#byText.get(text);
   }
 
-  /** Records that `copy` is up to date with `bytes` (replacing what it was seen with before). */
-  remember(bytes: Uint8Array, copy: RemoteSession): void {
+  /** Records that `copy` is up to date with snapshot `text` (replacing what it was seen with before). */
+  remember(text: string, copy: RemoteSession): void {
     this.forget(copy);
-    const text = utf8Decode(bytes);
     this.#byText.set(text, copy);
     this.#textOf.set(copy, text);
   }
