@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../wire/index.js';
-import { checkPendingSystemMessagesOptions } from './pending-system-messages.js';
+import { SESSION_COPIES_DEFAULTS, type CopyReconcilerOptions } from './copy-reconciler.js';
+import { checkPendingSystemMessagesOptions, PENDING_SYSTEM_MESSAGES_DEFAULTS, type PendingSystemMessagesOptions } from './pending-system-messages.js';
 
 /** One server of a cluster config file. */
 export interface ServerConfig {
@@ -60,8 +61,7 @@ function tlsFiles(v: unknown, where: string, baseDir: string): { certFile: strin
 }
 
 function tuning(v: unknown, where: string, baseDir: string): GatewayTuning {
-  const o = obj(v ?? {}, where);
-  for (const key of Object.keys(o)) if (!TUNING_KEYS.has(key)) throw new ConfigError(`${where}.${key} is not a gateway option a config file can set`);
+  const o = onlyKeys(obj(v ?? {}, where), TUNING_KEYS, where, 'a gateway option a config file can set');
   return { ...(o as GatewayTuning), wsTls: tlsFiles(o.wsTls, `${where}.wsTls`, baseDir), tcpTls: tlsFiles(o.tcpTls, `${where}.tcpTls`, baseDir) };
 }
 
@@ -81,9 +81,9 @@ export interface ClusterConfig {
   /** Graceful stop deadline in ms. Default 10000. */
   shutdownTimeoutMs: number;
   /** How backends check their copies of sessions with the gateways (see ClusterOptions.sessionCopies). */
-  sessionCopies: { gatewayGoneMs: number; checkIntervalMs: number };
+  sessionCopies: Required<CopyReconcilerOptions>;
   /** How system messages to a server not (yet) in the membership are held (see ClusterOptions.systemMessages). */
-  systemMessages: { holdMs: number; maxMessages: number; maxBytes: number; maxServers: number };
+  systemMessages: Required<PendingSystemMessagesOptions>;
   servers: ServerConfig[];
 }
 
@@ -133,6 +133,12 @@ function server(v: unknown, i: number, baseDir: string): ServerConfig {
   };
 }
 
+/** Refuses a key of `o` not in `keys`, as `<where>.<key> is not <what>`. */
+function onlyKeys(o: Obj, keys: ReadonlySet<string>, where: string, what = 'an option'): Obj {
+  for (const key of Object.keys(o)) if (!keys.has(key)) throw new ConfigError(`${where}.${key} is not ${what}`);
+  return o;
+}
+
 function bool(o: Obj, key: string, where: string): boolean {
   const v = o[key] ?? false;
   if (typeof v !== 'boolean') throw new ConfigError(`${where}.${key} must be true or false`);
@@ -171,21 +177,20 @@ function registry(v: unknown): ClusterConfig['registry'] {
   throw new ConfigError('registry.kind must be "memory" or "redis"');
 }
 
+const SESSION_COPIES_KEYS = new Set(Object.keys(SESSION_COPIES_DEFAULTS));
+
 function sessionCopies(v: unknown): ClusterConfig['sessionCopies'] {
-  const o = obj(v ?? {}, 'sessionCopies');
-  for (const key of Object.keys(o)) if (key !== 'gatewayGoneMs' && key !== 'checkIntervalMs') throw new ConfigError(`sessionCopies.${key} is not an option`);
+  const o = onlyKeys(obj(v ?? {}, 'sessionCopies'), SESSION_COPIES_KEYS, 'sessionCopies');
   return {
-    gatewayGoneMs: int(o, 'gatewayGoneMs', 'sessionCopies', 0, 86_400_000, 30_000),
-    checkIntervalMs: int(o, 'checkIntervalMs', 'sessionCopies', 0, 86_400_000, 60_000),
+    gatewayGoneMs: int(o, 'gatewayGoneMs', 'sessionCopies', 0, 86_400_000, SESSION_COPIES_DEFAULTS.gatewayGoneMs),
+    checkIntervalMs: int(o, 'checkIntervalMs', 'sessionCopies', 0, 86_400_000, SESSION_COPIES_DEFAULTS.checkIntervalMs),
   };
 }
 
-const SYSTEM_MESSAGE_KEYS = new Set(['holdMs', 'maxMessages', 'maxBytes', 'maxServers']);
+const SYSTEM_MESSAGE_KEYS = new Set(Object.keys(PENDING_SYSTEM_MESSAGES_DEFAULTS));
 
 function systemMessages(v: unknown): ClusterConfig['systemMessages'] {
-  const o = obj(v ?? {}, 'systemMessages');
-  for (const key of Object.keys(o)) if (!SYSTEM_MESSAGE_KEYS.has(key)) throw new ConfigError(`systemMessages.${key} is not an option`);
-  return checkPendingSystemMessagesOptions(o);
+  return checkPendingSystemMessagesOptions(onlyKeys(obj(v ?? {}, 'systemMessages'), SYSTEM_MESSAGE_KEYS, 'systemMessages'));
 }
 
 function dictionary(v: unknown): Record<string, number> {

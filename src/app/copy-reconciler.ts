@@ -50,6 +50,9 @@ export interface CopyReconcilerOptions {
   checkIntervalMs?: number;
 }
 
+/** The defaults, as the cluster config documents them. */
+export const SESSION_COPIES_DEFAULTS: Readonly<Required<CopyReconcilerOptions>> = Object.freeze({ gatewayGoneMs: 30_000, checkIntervalMs: 60_000 });
+
 /** Session ids per question to a gateway, so one answer stays small. */
 const BATCH = 1000;
 
@@ -83,8 +86,8 @@ export class CopyReconciler {
   constructor(host: CopyReconcilerHost, logger: Logger, options: CopyReconcilerOptions = {}) {
     this.#host = host;
     this.#logger = logger;
-    this.#goneMs = options.gatewayGoneMs ?? 30_000;
-    this.#checkMs = options.checkIntervalMs ?? 60_000;
+    this.#goneMs = options.gatewayGoneMs ?? SESSION_COPIES_DEFAULTS.gatewayGoneMs;
+    this.#checkMs = options.checkIntervalMs ?? SESSION_COPIES_DEFAULTS.checkIntervalMs;
   }
 
   /** Starts the periodic check. */
