@@ -10,6 +10,7 @@ import { ClusterGroup } from './cluster-group.js';
 import type { ClusterOptions } from './cluster-options.js';
 import { CopyReconciler, decodeAliveAnswer, type AliveAnswer, type CopyReconcilerHost } from './copy-reconciler.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import { LeavingServers } from './leaving-servers.js';
 import { PendingSystemMessages } from './pending-system-messages.js';
 import { registryResumeStore } from './registry-resume-store.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
@@ -39,9 +40,12 @@ export class ClusterRuntime implements RemoteSessionHost {
   /** System messages to servers not (yet) in the membership, sent once discovery lists them. */
   readonly #pending: PendingSystemMessages;
   readonly #groups = new Map<string, ClusterGroup>();
-  readonly #leaving = new Set<string>();
-  /** Servers gone from discovery after announcing they leave: forgotten once their calls could still be in flight. */
-  readonly #forgetTimers = new Map<string, NodeJS.Timeout>();
+  /** Servers that announced they leave: not picked, their connections kept while calls may be in flight. */
+  readonly #leaving = new LeavingServers({
+    isMember: (id) => this.#byId.has(id),
+    forget: (id) => this.#options.transport.forget(id),
+    graceMs: () => this.callTimeoutMs,
+  });
   readonly #sticky: ReadonlySet<string>;
   /** Reads and writes the sticky services' bindings in the session's data. */
   readonly #bindings = new StickyBindings();
@@ -130,7 +134,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       .map((m) => this.#options.transport.invoker(m, SYSTEM_KEY).call(SystemOps.leaving, note, { timeoutMs: 1000 }).catch(() => undefined));
     await Promise.all(told);
     this.#reconciler.stop();
-    for (const t of this.#forgetTimers.values()) clearTimeout(t);
+    this.#leaving.stop();
     await this.#options.discovery.stop().catch((err: unknown) => this.logError(err, 'discovery stop failed'));
     await this.#backend.drain(this.#options.drainMs ?? 500);
     this.#pending.stop();
@@ -144,11 +148,10 @@ export class ClusterRuntime implements RemoteSessionHost {
     const before = this.#byId;
     for (const [id, info] of before) {
       if (next.has(id)) continue;
-      if (this.#leaving.has(id)) this.#forgetLater(id);
-      else this.#options.transport.forget(id);
+      this.#leaving.gone(id);
       if (info.frontend) this.#reconciler.gatewayLeft(id);
     }
-    for (const id of next.keys()) this.#cancelForget(id);
+    for (const id of next.keys()) this.#leaving.listed(id);
     this.#byId = next;
     this.#byService.clear();
     // What waited for a server now listed goes first, before anything newer is sent to it.
@@ -174,29 +177,6 @@ export class ClusterRuntime implements RemoteSessionHost {
     const invoker = this.#options.transport.invoker(server, SYSTEM_KEY);
     const reply = await invoker.call(SystemOps.alive, encodeFramedJson({ sids }, EMPTY), { timeoutMs: this.callTimeoutMs });
     return decodeAliveAnswer(decodeFramedJson(reply).header);
-  }
-
-  /**
-   * A server that said it is leaving deregisters before it has answered what it still holds; its
-   * connections are kept until those calls have had their deadline, so draining loses nothing.
-   */
-  #forgetLater(id: string): void {
-    if (this.#forgetTimers.has(id)) return;
-    const timer = setTimeout(() => {
-      this.#forgetTimers.delete(id);
-      this.#leaving.delete(id);
-      if (!this.#byId.has(id)) this.#options.transport.forget(id);
-    }, this.callTimeoutMs);
-    timer.unref();
-    this.#forgetTimers.set(id, timer);
-  }
-
-  #cancelForget(id: string): void {
-    const timer = this.#forgetTimers.get(id);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.#forgetTimers.delete(id);
-    this.#leaving.delete(id);
   }
 
   /**
@@ -397,7 +377,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       sessionMoved: (from, to, frontendId, incarnation) => void this.#backend.sessionMoved(from, to, frontendId, incarnation),
       recheck: (frontendId) => this.#reconciler.check(frontendId),
       leaving: (id) => {
-        if (this.#byId.has(id)) this.#leaving.add(id);
+        this.#leaving.announced(id);
         this.#byService.clear();
       },
     };
