@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ServerInfo } from '../cluster/server-info.js';
 import { ProtocolError } from '../wire/index.js';
+import { isRecord } from '../wire/json-record.js';
 import type { RemoteSession } from './remote-session.js';
 
 /** The reasons a backend's copy of a session is closed without the gateway's close notice (the close hooks get them). */
@@ -21,7 +22,7 @@ export interface AliveAnswer {
 
 /** Checks the header of a gateway's answer to `__yard.gw.alive`; throws ProtocolError when malformed. */
 export function decodeAliveAnswer(v: unknown): AliveAnswer {
-  const o = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  const o: Record<string, unknown> = isRecord(v) ? v : {};
   if (typeof o.incarnation !== 'string' || !Array.isArray(o.alive) || !o.alive.every((x) => typeof x === 'string')) {
     throw new ProtocolError('ERR_BODY_INVALID', 'malformed answer to a sessions-alive question');
   }

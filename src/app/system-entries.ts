@@ -3,13 +3,10 @@ import { decodeUpdate } from '../cluster/session-snapshot.js';
 import type { Gateway } from '../gateway/index.js';
 import { RpcError, type OperationEntry, type OperationRef } from '../rpc/index.js';
 import { ProtocolError } from '../wire/index.js';
+import { isRecord } from '../wire/json-record.js';
 import { SystemOps } from './system-ops.js';
 
 const EMPTY = new Uint8Array(0);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
 
 function field(v: unknown, name: string): string {
   const x = isRecord(v) ? v[name] : undefined;

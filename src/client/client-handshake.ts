@@ -1,5 +1,6 @@
 import { RpcError } from '../rpc/errors.js';
 import { encodeHandshake, HandshakeCode, parseHandshakeResponse } from '../wire/handshake.js';
+import { isRecord } from '../wire/json-record.js';
 import { RouteDictionary } from '../wire/route-dictionary.js';
 import { readResumeOffer, type ResumeAsk, type ResumeOffer } from './client-resume.js';
 
@@ -30,10 +31,6 @@ function answerMessage(answer: Record<string, unknown>): string | undefined {
     if (typeof answer[key] === 'string' && answer[key]) return answer[key] as string;
   }
   return undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

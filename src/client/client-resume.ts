@@ -1,3 +1,5 @@
+import { isRecord } from '../wire/json-record.js';
+
 /** The server's `sys.resume` in a handshake answer (see docs/protocol.md, "Resumable sessions"). */
 export interface ResumeOffer {
   readonly token: string;
@@ -18,10 +20,6 @@ export type ResumeAsk = true | { token: string; lastSeq: number };
  * missed, `expired` when it is gone and this is a new one.
  */
 export type ResumeOutcome = 'fresh' | 'resumed' | 'resync' | 'expired';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Reads `sys.resume` from an answer; undefined when absent or not the expected shape. */
 export function readResumeOffer(v: unknown): ResumeOffer | undefined {

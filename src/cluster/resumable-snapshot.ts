@@ -1,5 +1,6 @@
 import { RpcError } from '../rpc/errors.js';
 import { base64Decode, base64Encode, parseJsonBody, utf8Encode } from '../wire/index.js';
+import { isRecord } from '../wire/json-record.js';
 
 /**
  * A resumable session as the registry keeps it under its resume token, so another gateway can
@@ -17,10 +18,6 @@ export interface ResumableSnapshot {
   readonly groups: readonly string[];
   readonly seq?: number;
   readonly pushes?: readonly Uint8Array[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Encodes a snapshot as JSON (session data is whatever the application stored, as in forwarding). */

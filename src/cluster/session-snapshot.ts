@@ -1,4 +1,5 @@
 import { ProtocolError, parseJsonBody, utf8Encode } from '../wire/index.js';
+import { isRecord } from '../wire/json-record.js';
 
 /** A session as a gateway forwards it to a backend with each request. */
 export interface SessionSnapshot {
@@ -24,10 +25,6 @@ export interface SessionUpdate {
 /** Encodes a snapshot (JSON: session data is whatever the application stored). */
 export function encodeSnapshot(s: SessionSnapshot): Uint8Array {
   return utf8Encode(JSON.stringify(s));
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Decodes and checks a snapshot; throws ProtocolError on anything malformed. */

@@ -1,3 +1,5 @@
+import { isRecord } from '../wire/json-record.js';
+
 /**
  * What another gateway needs to take over a resumable session whose gateway died: who the user
  * is, the session's data and the groups it was in. Pushes are not in it (they stay with the dead
@@ -69,7 +71,7 @@ const MAX_TOKEN_LENGTH = 64;
  */
 export function readResumeRequest(value: unknown): true | ResumeRequest {
   if (value === true) return true;
-  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const o: Record<string, unknown> = isRecord(value) ? value : {};
   const token = typeof o.token === 'string' && o.token.length <= MAX_TOKEN_LENGTH ? o.token : '';
   const lastSeq = Number.isSafeInteger(o.lastSeq) && (o.lastSeq as number) >= 0 ? (o.lastSeq as number) : -1;
   return { token, lastSeq };

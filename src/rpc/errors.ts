@@ -1,4 +1,5 @@
 import { SwitchyardError } from '../wire/errors.js';
+import { isRecord } from '../wire/json-record.js';
 
 /**
  * The closed set of RPC failure codes. They cross the wire as these strings, so a caller in any
@@ -48,7 +49,7 @@ export class RpcError extends SwitchyardError {
 
   /** Rebuilds an error from its wire form; an unknown code becomes `internal`. */
   static fromJSON(value: unknown): RpcError {
-    const v = (typeof value === 'object' && value !== null ? value : {}) as { code?: unknown; message?: unknown };
+    const v: Record<string, unknown> = isRecord(value) ? value : {};
     const message = typeof v.message === 'string' ? v.message : undefined;
     return isRpcCode(v.code) ? new RpcError(v.code, message) : new RpcError('internal', message);
   }

@@ -1,5 +1,6 @@
 import { ProtocolError } from './errors.js';
 import { encodeJsonBody, parseJsonBody } from './json-body.js';
+import { isRecord } from './json-record.js';
 
 /** Handshake answer codes (pomelo). */
 export const HandshakeCode = {
@@ -43,18 +44,14 @@ export interface HandshakeResponse {
   [key: string]: unknown;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Parses a handshake body. An empty body is accepted as `{}` (some TCP clients send nothing). */
 export function parseHandshake(body: Uint8Array): HandshakeRequest {
   const value = body.length === 0 ? {} : parseJsonBody(body);
-  if (!isObject(value)) throw new ProtocolError('ERR_HANDSHAKE_INVALID', 'not a JSON object');
+  if (!isRecord(value)) throw new ProtocolError('ERR_HANDSHAKE_INVALID', 'not a JSON object');
   const sys = value.sys ?? {};
   const user = value.user ?? {};
-  if (!isObject(sys)) throw new ProtocolError('ERR_HANDSHAKE_INVALID', '"sys" is not an object');
-  if (!isObject(user)) throw new ProtocolError('ERR_HANDSHAKE_INVALID', '"user" is not an object');
+  if (!isRecord(sys)) throw new ProtocolError('ERR_HANDSHAKE_INVALID', '"sys" is not an object');
+  if (!isRecord(user)) throw new ProtocolError('ERR_HANDSHAKE_INVALID', '"user" is not an object');
   return { sys: sys as HandshakeSys, user };
 }
 
@@ -66,7 +63,7 @@ export function encodeHandshake(value: HandshakeRequest | HandshakeResponse): Ui
 /** Parses a handshake answer (client side). */
 export function parseHandshakeResponse(body: Uint8Array): HandshakeResponse {
   const value = parseJsonBody(body);
-  if (!isObject(value) || typeof value.code !== 'number') {
+  if (!isRecord(value) || typeof value.code !== 'number') {
     throw new ProtocolError('ERR_HANDSHAKE_INVALID', 'answer has no numeric "code"');
   }
   return value as unknown as HandshakeResponse;
