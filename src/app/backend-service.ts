@@ -3,6 +3,7 @@ import { encodeFramedJson } from '../cluster/framed-json.js';
 import { decodeSnapshot } from '../cluster/session-snapshot.js';
 import type { ReplySink } from '../gateway/index.js';
 import { IncomingCall, RpcError, type Adapter, type CallContext, type OperationEntry } from '../rpc/index.js';
+import { EMPTY_BYTES } from '../wire/bytes.js';
 import { MessageType, utf8Decode } from '../wire/index.js';
 import { CopyCloseReason } from './copy-reconciler.js';
 import { HandlerCall } from './handler-call.js';
@@ -186,7 +187,7 @@ export class BackendService {
     const message = { type: oneway ? MessageType.Notify : MessageType.Request, id: 0, route: route.route, body };
     if (oneway) {
       this.#submit(new HandlerCall(session, message, route, this.#logger, NO_REPLY));
-      return new Uint8Array(0);
+      return EMPTY_BYTES;
     }
     const sink = new ForwardedReply(session);
     this.#submit(new HandlerCall(session, message, route, this.#logger, sink));

@@ -1,9 +1,8 @@
 import { encodeFramedJson } from '../cluster/framed-json.js';
 import type { ResumableState, Session } from '../gateway/index.js';
 import type { OperationRef } from '../rpc/index.js';
+import { EMPTY_BYTES } from '../wire/bytes.js';
 import { SystemOps } from './system-ops.js';
-
-const EMPTY = new Uint8Array(0);
 
 /** What a gateway's record of moved sessions needs from its cluster runtime. */
 export interface SessionMovesHost {
@@ -40,7 +39,7 @@ export class SessionMoves {
     const note = { from, to: session.id, frontendId: self.id, incarnation: self.incarnation };
     for (const server of kept.servedBy ?? []) {
       this.#host.servedBy(session.id, server);
-      this.#host.send(server, SystemOps.moved, encodeFramedJson(note, EMPTY));
+      this.#host.send(server, SystemOps.moved, encodeFramedJson(note, EMPTY_BYTES));
     }
   }
 

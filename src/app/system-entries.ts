@@ -2,11 +2,10 @@ import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
 import { decodeUpdate } from '../cluster/session-snapshot.js';
 import type { Gateway } from '../gateway/index.js';
 import { RpcError, type OperationEntry, type OperationRef } from '../rpc/index.js';
+import { EMPTY_BYTES } from '../wire/bytes.js';
 import { ProtocolError } from '../wire/index.js';
 import { isRecord } from '../wire/json-record.js';
 import { SystemOps } from './system-ops.js';
-
-const EMPTY = new Uint8Array(0);
 
 function field(v: unknown, name: string): string {
   const x = isRecord(v) ? v[name] : undefined;
@@ -44,7 +43,7 @@ export function systemEntries(t: SystemTarget): OperationEntry<SystemTarget>[] {
     invoke: (_s, bytes) => {
       const { header, body } = decodeFramedJson(bytes);
       run(header, body);
-      return EMPTY;
+      return EMPTY_BYTES;
     },
   });
   const gw = (): Gateway => {
@@ -69,7 +68,7 @@ export function systemEntries(t: SystemTarget): OperationEntry<SystemTarget>[] {
       invoke: (_s, bytes) => {
         const g = gw();
         const alive = strings(decodeFramedJson(bytes).header, 'sids').filter((sid) => g.session(sid) !== undefined);
-        return encodeFramedJson({ incarnation: t.incarnation, alive }, EMPTY);
+        return encodeFramedJson({ incarnation: t.incarnation, alive }, EMPTY_BYTES);
       },
     },
     entry(SystemOps.leaving, (h) => t.leaving(field(h, 'id'))),

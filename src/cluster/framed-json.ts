@@ -1,3 +1,4 @@
+import { EMPTY_BYTES } from '../wire/bytes.js';
 import { allocBytes, ProtocolError, parseJsonBody, utf8Encode } from '../wire/index.js';
 
 /**
@@ -5,7 +6,7 @@ import { allocBytes, ProtocolError, parseJsonBody, utf8Encode } from '../wire/in
  * Internal cluster messages use it so a forwarded body (JSON or protobuf) is never re-encoded.
  */
 export function encodeFramedJson(header: unknown, body: Uint8Array): Uint8Array {
-  const head = header === undefined ? new Uint8Array(0) : utf8Encode(JSON.stringify(header));
+  const head = header === undefined ? EMPTY_BYTES : utf8Encode(JSON.stringify(header));
   const out = allocBytes(4 + head.length + body.length);
   new DataView(out.buffer, out.byteOffset, 4).setUint32(0, head.length);
   out.set(head, 4);

@@ -1,3 +1,5 @@
+import { EMPTY_BYTES } from '../wire/bytes.js';
+
 /**
  * The last pushes sent to a resumable session, numbered: push n is the n-th push the session was
  * sent (from 1). A client that comes back says the last number it processed and gets the ones after.
@@ -71,7 +73,7 @@ export class ReplayBuffer {
   #dropOldest(): void {
     const len = this.#ring.length;
     this.#bytes -= this.#ring[this.#head]!.length;
-    this.#ring[this.#head] = EMPTY;
+    this.#ring[this.#head] = EMPTY_BYTES;
     this.#head = (this.#head + 1) % len;
     this.#count--;
   }
@@ -85,5 +87,3 @@ export class ReplayBuffer {
     this.#head = 0;
   }
 }
-
-const EMPTY = new Uint8Array(0);

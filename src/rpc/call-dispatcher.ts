@@ -1,3 +1,4 @@
+import { EMPTY_BYTES } from '../wire/bytes.js';
 import type { Adapter } from './adapter.js';
 import type { Invoker } from './call.js';
 import { encodeEnvelope, encodeErrorBody } from './envelope-encoder.js';
@@ -92,7 +93,7 @@ export class CallDispatcher {
 
   #answer(call: IncomingCall, oneway: boolean, body: unknown, origin: CallOrigin): void {
     if (oneway || call.abortReason !== undefined) return;
-    if (body === undefined) body = new Uint8Array(0);
+    if (body === undefined) body = EMPTY_BYTES;
     if (!(body instanceof Uint8Array)) {
       return this.#answerError(call, false, new RpcError('internal', `operation ${call.route} returned no bytes`), origin);
     }

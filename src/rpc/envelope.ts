@@ -1,3 +1,4 @@
+import { EMPTY_BYTES } from '../wire/bytes.js';
 import type { Extra } from './call.js';
 
 /**
@@ -93,8 +94,6 @@ export interface RequestFields {
   session?: Uint8Array | undefined;
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** A two-way or one-way request envelope. */
 export function requestEnvelope(
   kind: 'request' | 'oneway',
@@ -115,7 +114,7 @@ export function requestEnvelope(
 }
 
 /** A reply, error reply or cancel envelope for call `id`. */
-export function answerEnvelope(kind: 'reply' | 'error' | 'cancel', id: number, body: Uint8Array = EMPTY): Envelope {
+export function answerEnvelope(kind: 'reply' | 'error' | 'cancel', id: number, body: Uint8Array = EMPTY_BYTES): Envelope {
   return {
     kind,
     id,

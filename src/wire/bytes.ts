@@ -20,6 +20,9 @@ function asBuffer(B: NodeBufferStatic, u: Uint8Array): NodeBuf {
   return B.isBuffer(u) ? u : B.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
+/** The one empty byte array, shared so an empty body or a drained buffer allocates nothing; never transfer its buffer. */
+export const EMPTY_BYTES = new Uint8Array(0);
+
 /** Uninitialised bytes of the given length (pooled on Node). */
 export function allocBytes(size: number): Uint8Array {
   return NodeBuffer ? NodeBuffer.allocUnsafe(size) : new Uint8Array(size);

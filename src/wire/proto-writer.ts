@@ -4,7 +4,7 @@
  * one byte, so the common small message costs no copy. Runs in browsers too: Uint8Array and
  * DataView only, through the helpers of bytes.ts.
  */
-import { allocBytes, utf8Length, utf8Write } from './bytes.js';
+import { allocBytes, EMPTY_BYTES, utf8Length, utf8Write } from './bytes.js';
 
 /** Wire types of the protobuf encoding (the low three bits of a field tag). */
 export const WireType = {
@@ -15,8 +15,6 @@ export const WireType = {
   EGROUP: 4,
   I32: 5,
 } as const;
-
-const EMPTY = new Uint8Array(0);
 
 /** First size of a scratch buffer (see {@link ProtoWriter}). */
 const SCRATCH_BYTES = 4096;
@@ -237,8 +235,8 @@ export class ProtoWriter {
     if (this.#forks.length > 0) throw new RangeError('ProtoWriter.finish() with an open fork()');
     const out = this.#scratch ? this.#copyOut() : this.#buf.subarray(0, this.#pos);
     // The bytes now belong to the caller; a new buffer is allocated only if the writer is used again.
-    this.#buf = EMPTY;
-    this.#view = new DataView(EMPTY.buffer);
+    this.#buf = EMPTY_BYTES;
+    this.#view = new DataView(EMPTY_BYTES.buffer);
     this.#pos = 0;
     return out;
   }
