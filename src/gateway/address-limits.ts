@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { guardedCheck } from './user-check.js';
 
 /** The form of an address the limits and the `allowAddress` hook see: IPv4-mapped IPv6 as plain IPv4. */
 export function normalizeAddress(address: string): string {
@@ -13,24 +14,16 @@ export function normalizeAddress(address: string): string {
 export class AddressLimits {
   readonly #counts = new Map<string, number>();
   readonly #max: number;
-  readonly #allow: ((address: string) => boolean) | undefined;
-  readonly #logger: Logger;
+  readonly #allow: (address: string) => boolean;
 
   constructor(maxPerAddress: number, allow: ((address: string) => boolean) | undefined, logger: Logger) {
     this.#max = maxPerAddress;
-    this.#allow = allow;
-    this.#logger = logger;
+    this.#allow = guardedCheck(allow, logger, 'address', 'allowAddress hook failed; refusing the connection');
   }
 
   /** Whether the hook lets `address` in; a hook that throws refuses (and is logged). */
   allowed(address: string): boolean {
-    if (!this.#allow) return true;
-    try {
-      return this.#allow(address) === true;
-    } catch (err) {
-      this.#logger.error({ err, address }, 'allowAddress hook failed; refusing the connection');
-      return false;
-    }
+    return this.#allow(address);
   }
 
   /** Whether `address` already holds its share of connections. */

@@ -4,10 +4,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { refusalStatus, tlsClientFailed, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
 import { normalizeAddress } from './address-limits.js';
-import type { OriginCheck, WsAcceptorOptions } from './options.js';
+import type { WsAcceptorOptions } from './options.js';
 import { originCheck } from './origin-check.js';
 import { staticFileHandler } from './static-files.js';
 import { loadCertPair, TlsCertReloader } from './tls-cert-reloader.js';
+import { guardedCheck } from './user-check.js';
 import { WsClientSocket } from './ws-client-socket.js';
 
 /** Error listener of a socket until `ws` takes it over (shared, not a closure per socket). */
@@ -26,7 +27,8 @@ export class WsAcceptor implements Acceptor {
   readonly #wss: WebSocketServer;
   readonly #options: WsAcceptorOptions;
   readonly #host: AcceptHost;
-  readonly #origin: OriginCheck | undefined;
+  /** The `allowedOrigins` check, guarded: a check that throws refuses the upgrade. */
+  readonly #originAllowed: (origin: string | undefined) => boolean;
   readonly #reloader: TlsCertReloader | undefined;
 
   /**
@@ -36,7 +38,8 @@ export class WsAcceptor implements Acceptor {
   constructor(options: WsAcceptorOptions, host: AcceptHost, maxMessageBytes: number, limits: AcceptorLimits) {
     this.#options = options;
     this.#host = host;
-    this.#origin = originCheck(options.allowedOrigins);
+    const origins = originCheck(options.allowedOrigins);
+    this.#originAllowed = guardedCheck(origins, host.logger, 'origin', 'allowedOrigins check failed; refusing the upgrade');
     const files = staticFileHandler(options.staticDirs ?? []);
     // Upgrades (and the static files) wait at most the handshake deadline for their request headers.
     const httpOptions = { headersTimeout: limits.handshakeTimeoutMs, requestTimeout: Math.max(limits.handshakeTimeoutMs, 300_000) };
@@ -72,16 +75,6 @@ export class WsAcceptor implements Acceptor {
       socket.off('error', destroySocket);
       this.#onConnection(ws as WsClientSocket, remote);
     });
-  }
-
-  #originAllowed(origin: string | undefined): boolean {
-    if (!this.#origin) return true;
-    try {
-      return this.#origin(origin) === true;
-    } catch (err) {
-      this.#host.logger.error({ err, origin }, 'allowedOrigins check failed; refusing the upgrade');
-      return false;
-    }
   }
 
   #onConnection(ws: WsClientSocket, remote: string): void {
