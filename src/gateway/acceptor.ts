@@ -1,3 +1,4 @@
+import type { AddressInfo, Server } from 'node:net';
 import type { Logger } from 'pino';
 import type { ClientConnection } from './client-connection.js';
 import type { ClientSocket } from './client-socket.js';
@@ -44,12 +45,22 @@ export interface AcceptorLimits {
 }
 
 /**
- * Counts a client that failed its TLS handshake (plain text on a TLS port, no common cipher, too
- * slow). A client that hangs up mid-handshake is not counted: it is a client leaving, and also what
- * a refused address and a client rejecting the certificate look like from here.
+ * Listens on the acceptor's `host` (default 127.0.0.1) and `port` (0: a free one), then calls
+ * `listening` (which starts certificate reloading): both acceptors listen this way. Rejects when the
+ * address cannot be taken.
  */
-export function tlsClientFailed(host: AcceptHost, err: Error & { code?: string }, acceptor: string): void {
-  if (err.code === 'ECONNRESET') return;
-  host.countError('ERR_TLS_HANDSHAKE');
-  host.logger.debug({ err, acceptor }, 'client failed the TLS handshake');
+export function listenOn(
+  server: Server,
+  address: { readonly host?: string; readonly port: number },
+  listening: () => void,
+): Promise<{ host: string; port: number }> {
+  const host = address.host ?? '127.0.0.1';
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, host, () => {
+      server.off('error', reject);
+      listening();
+      resolve({ host, port: (server.address() as AddressInfo).port });
+    });
+  });
 }

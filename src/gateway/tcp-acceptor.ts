@@ -1,10 +1,11 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { tlsClientFailed, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
+import { listenOn, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
+import { acceptorTls } from './acceptor-tls.js';
 import { normalizeAddress } from './address-limits.js';
 import type { ClientSocket } from './client-socket.js';
 import type { TcpAcceptorOptions } from './options.js';
-import { loadCertPair, TlsCertReloader } from './tls-cert-reloader.js';
+import type { TlsCertReloader } from './tls-cert-reloader.js';
 
 /** A TCP (or TLS) socket as a {@link ClientSocket}: a byte stream. */
 class TcpClientSocket implements ClientSocket {
@@ -45,14 +46,14 @@ export class TcpAcceptor implements Acceptor {
       this.#server = createServer({ noDelay: true }, (socket) => this.#onSocket(socket));
       return;
     }
-    const pair = loadCertPair('tcp.tls', options.tls);
-    const server = createTlsServer({ ...pair, noDelay: true, handshakeTimeout: limits.handshakeTimeoutMs }, (socket) => this.#onSocket(socket));
+    const { server, reloader } = acceptorTls('tcp.tls', options.tls, host, limits, (tls) =>
+      createTlsServer({ ...tls, noDelay: true }, (socket) => this.#onSocket(socket)),
+    );
     // Refused addresses are dropped before they cost a TLS handshake; the caps are checked once it is done.
     server.on('connection', (raw: Socket) => {
       if (!host.addressAllowed(normalizeAddress(raw.remoteAddress ?? ''))) raw.destroy();
     });
-    server.on('tlsClientError', (err: Error) => tlsClientFailed(host, err, 'tcp.tls'));
-    this.#reloader = new TlsCertReloader('tcp.tls', options.tls, server, pair, host.logger);
+    this.#reloader = reloader;
     this.#server = server;
   }
 
@@ -69,15 +70,7 @@ export class TcpAcceptor implements Acceptor {
   }
 
   listen(): Promise<{ host: string; port: number }> {
-    const host = this.#options.host ?? '127.0.0.1';
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#options.port, host, () => {
-        this.#server.off('error', reject);
-        this.#reloader?.start();
-        resolve({ host, port: (this.#server.address() as AddressInfo).port });
-      });
-    });
+    return listenOn(this.#server, this.#options, () => this.#reloader?.start());
   }
 
   close(): Promise<void> {

@@ -1,13 +1,14 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { refusalStatus, tlsClientFailed, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
+import { listenOn, refusalStatus, type Acceptor, type AcceptHost, type AcceptorLimits } from './acceptor.js';
+import { acceptorTls } from './acceptor-tls.js';
 import { normalizeAddress } from './address-limits.js';
 import type { WsAcceptorOptions } from './options.js';
 import { originCheck } from './origin-check.js';
 import { staticFileHandler } from './static-files.js';
-import { loadCertPair, TlsCertReloader } from './tls-cert-reloader.js';
+import type { TlsCertReloader } from './tls-cert-reloader.js';
 import { guardedCheck } from './user-check.js';
 import { WsClientSocket } from './ws-client-socket.js';
 
@@ -44,10 +45,10 @@ export class WsAcceptor implements Acceptor {
     // Upgrades (and the static files) wait at most the handshake deadline for their request headers.
     const httpOptions = { headersTimeout: limits.handshakeTimeoutMs, requestTimeout: Math.max(limits.handshakeTimeoutMs, 300_000) };
     if (options.tls) {
-      const pair = loadCertPair('ws.tls', options.tls);
-      const server = createHttpsServer({ ...httpOptions, ...pair, handshakeTimeout: limits.handshakeTimeoutMs }, files as RequestListener);
-      server.on('tlsClientError', (err: Error) => tlsClientFailed(host, err, 'ws.tls'));
-      this.#reloader = new TlsCertReloader('ws.tls', options.tls, server, pair, host.logger);
+      const { server, reloader } = acceptorTls('ws.tls', options.tls, host, limits, (tls) =>
+        createHttpsServer({ ...httpOptions, ...tls }, files as RequestListener),
+      );
+      this.#reloader = reloader;
       this.#http = server;
     } else {
       this.#http = createServer(httpOptions, files);
@@ -88,15 +89,7 @@ export class WsAcceptor implements Acceptor {
   };
 
   listen(): Promise<{ host: string; port: number }> {
-    const host = this.#options.host ?? '127.0.0.1';
-    return new Promise((resolve, reject) => {
-      this.#http.once('error', reject);
-      this.#http.listen(this.#options.port, host, () => {
-        this.#http.off('error', reject);
-        this.#reloader?.start();
-        resolve({ host, port: (this.#http.address() as AddressInfo).port });
-      });
-    });
+    return listenOn(this.#http, this.#options, () => this.#reloader?.start());
   }
 
   close(): Promise<void> {
