@@ -1,4 +1,4 @@
-import type { CallContext, Invoker, OperationEntry } from '../rpc/call.js';
+import type { Invoker, OperationEntry } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
 import { encodeJsonBody } from '../wire/json-body.js';
 import { encodeMessagePacket, MessageType, type Message } from '../wire/message.js';
@@ -8,12 +8,13 @@ import { attachCallSite, CallSite } from '../rpc/call-site.js';
 import { backoffDelay } from './backoff.js';
 import { decodeJson, encodeJson, responseBody } from './client-bodies.js';
 import type { ClientConnection, ConnectionSink } from './client-connection.js';
+import { ClientPushes } from './client-pushes.js';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './client-options.js';
 import { ResumeTracker, type ResumeOutcome } from './client-resume.js';
 import { ClientTargets } from './client-targets.js';
 import type { OpenSocket } from './client-socket.js';
 import { PendingRequests } from './pending-requests.js';
-import { operationsOf, ServedOperations, type ServedOperation } from './served-operations.js';
+import { operationsOf } from './served-operations.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { EVENT_NAMES, type ClientEvents, type PushListener, type RequestOptions } from './client-events.js';
 
@@ -42,10 +43,14 @@ export class Client implements AsyncDisposable {
   #wake: (() => void) | undefined;
   #invoker: Invoker | undefined;
   readonly #pending = new PendingRequests();
-  readonly #served = new ServedOperations();
   readonly #lifetime = new AbortController();
   readonly #events = new TypedEmitter<ClientEvents>((err, event) => this.#listenerFailed(err, event));
-  readonly #pushes = new TypedEmitter<Record<string, PushListener>>((err, route) => this.#listenerFailed(err, route));
+  readonly #pushes = new ClientPushes({
+    signal: this.#lifetime.signal,
+    invoker: () => this.invoker(),
+    error: (err) => this.#events.emit('error', err),
+    listenerFailed: (err, route) => this.#listenerFailed(err, route),
+  });
   readonly #options: ResolvedOptions;
   readonly #targets: ClientTargets;
   readonly #resume = new ResumeTracker();
@@ -153,7 +158,7 @@ export class Client implements AsyncDisposable {
    * them by pushing to their routes. Pushes carry no reply, so results are dropped. Returns a stop function.
    */
   serve<S extends object>(servant: S, operations: readonly OperationEntry<S>[] = operationsOf(servant)): () => void {
-    return this.#served.add(servant, operations);
+    return this.#pushes.serve(servant, operations);
   }
 
   /** Closes the connection and stops reconnecting; waiting requests fail with `cancelled`. */
@@ -232,38 +237,7 @@ export class Client implements AsyncDisposable {
       return;
     }
     this.#resume.seq++; // every push counts, listened to or not: the server numbers them all
-    if (msg.compressed) {
-      this.#events.emit('error', new RpcError('bad_payload', `compressed push on ${msg.route}, but compression was not negotiated`));
-      return;
-    }
-    const served = this.#served.get(msg.route);
-    if (served) this.#invokeServed(served, msg);
-    else if (this.#pushes.has(msg.route)) this.#deliverPush(msg);
-  }
-
-  #deliverPush(msg: Message): void {
-    let body: unknown;
-    try {
-      body = decodeJson(msg.body, `push on ${msg.route}`);
-    } catch (err) {
-      this.#events.emit('error', RpcError.from(err));
-      return;
-    }
-    this.#pushes.emit(msg.route, body, msg.route);
-  }
-
-  #invokeServed(served: ServedOperation, msg: Message): void {
-    const ctx: CallContext = { route: msg.route, extra: {}, signal: this.#lifetime.signal, caller: this.invoker() };
-    const failed = (err: unknown): void => {
-      const e = RpcError.from(err);
-      this.#events.emit('error', new RpcError(e.code, `served operation ${msg.route} failed: ${e.message}`, { cause: err }));
-    };
-    try {
-      const result = served.entry.invoke(served.servant, msg.body, ctx);
-      if (result instanceof Promise) result.catch(failed);
-    } catch (err) {
-      failed(err);
-    }
+    this.#pushes.deliver(msg);
   }
 
   /**
