@@ -62,8 +62,7 @@ export class MemorySessionRegistry implements SessionRegistry {
   async updateResumable(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<boolean> {
     this.#checkOpen();
     checkResumeArgs(token, ttlMs);
-    const entry = this.#resumable.get(token);
-    if (!entry || entry.expiresAt <= Date.now()) return false;
+    if (!this.#liveResumable(token)) return false;
     await this.saveResumable(token, snapshot, ttlMs);
     return true;
   }
@@ -72,7 +71,7 @@ export class MemorySessionRegistry implements SessionRegistry {
     this.#checkOpen();
     for (const token of tokens) {
       checkResumeArgs(token, ttlMs);
-      const entry = this.#resumable.get(token);
+      const entry = this.#liveResumable(token);
       if (!entry) continue;
       this.#resumable.delete(token);
       this.#resumable.set(token, { bytes: entry.bytes, expiresAt: Date.now() + ttlMs });
@@ -88,14 +87,24 @@ export class MemorySessionRegistry implements SessionRegistry {
   async takeResumable(token: string): Promise<ResumableSnapshot | undefined> {
     this.#checkOpen();
     checkResumeArgs(token);
-    const entry = this.#resumable.get(token);
+    const entry = this.#liveResumable(token);
     this.#resumable.delete(token);
-    return entry && entry.expiresAt > Date.now() ? decodeResumable(entry.bytes) : undefined;
+    return entry ? decodeResumable(entry.bytes) : undefined;
   }
 
   /** Snapshots kept now (expired ones may linger until the next save). */
   get resumableCount(): number {
     return this.#resumable.size;
+  }
+
+  /** A token's snapshot unless it has expired: an expired one is gone, as its Redis key would be. */
+  #liveResumable(token: string): { bytes: Uint8Array; expiresAt: number } | undefined {
+    const entry = this.#resumable.get(token);
+    if (entry && entry.expiresAt <= Date.now()) {
+      this.#resumable.delete(token);
+      return undefined;
+    }
+    return entry;
   }
 
   /**
