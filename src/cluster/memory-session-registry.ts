@@ -1,6 +1,6 @@
 import { RpcError } from '../rpc/errors.js';
 import { checkResumeArgs, decodeResumable, encodeResumable, type ResumableSnapshot } from './resumable-snapshot.js';
-import type { SessionLocation, SessionRegistry } from './session-registry.js';
+import { checkBindingTtl, type BindingRefreshResult, type BoundSession, type SessionLocation, type SessionRegistry } from './session-registry.js';
 
 /** Rejects a uid the registry cannot key on, so a bug upstream fails here and clearly. */
 export function checkUid(uid: unknown): asserts uid is string {
@@ -15,18 +15,32 @@ export function checkLocation(loc: SessionLocation): SessionLocation {
   return Object.freeze({ frontendId: loc.frontendId, sessionId: loc.sessionId });
 }
 
+/** Options of {@link MemorySessionRegistry}. */
+export interface MemorySessionRegistryOptions {
+  /** How long a binding lives unless refreshed, in ms (as in Redis, so both registries agree). Default 60000. */
+  bindingTtlMs?: number;
+}
+
 /**
  * The session registry of a single process (embedded mode, tests): a Map. Every operation is
- * synchronous underneath, so bind-and-return-previous is atomic for free.
+ * synchronous underneath, so bind-and-return-previous is atomic for free. Bindings and snapshots
+ * expire as their Redis keys would: an expired one is absent to every call, purged lazily.
  */
 export class MemorySessionRegistry implements SessionRegistry {
-  readonly #bindings = new Map<string, SessionLocation>();
+  readonly bindingTtlMs: number;
+  /** uid → location and its expiry in epoch ms; an entry moves to the end when written, so the oldest lead. */
+  readonly #bindings = new Map<string, { loc: SessionLocation; expiresAt: number }>();
   /** Resume token → encoded snapshot (a copy, as a shared store would hold) and its expiry in epoch ms. */
   readonly #resumable = new Map<string, { bytes: Uint8Array; expiresAt: number }>();
   #closed = false;
 
-  /** Number of users bound now. */
+  constructor(options: MemorySessionRegistryOptions = {}) {
+    this.bindingTtlMs = checkBindingTtl(options?.bindingTtlMs, 'MemorySessionRegistry');
+  }
+
+  /** Number of users bound now (expired bindings not counted). */
   get size(): number {
+    this.#purgeExpiredBindings();
     return this.#bindings.size;
   }
 
@@ -34,21 +48,40 @@ export class MemorySessionRegistry implements SessionRegistry {
     this.#checkOpen();
     checkUid(uid);
     const next = checkLocation(loc);
-    const previous = this.#bindings.get(uid);
-    this.#bindings.set(uid, next);
+    this.#purgeExpiredBindings();
+    const previous = this.#binding(uid);
+    this.#setBinding(uid, next);
     return previous;
   }
 
   async unbind(uid: string, sessionId: string): Promise<void> {
     this.#checkOpen();
     checkUid(uid);
-    if (this.#bindings.get(uid)?.sessionId === sessionId) this.#bindings.delete(uid);
+    if (this.#binding(uid)?.sessionId === sessionId) this.#bindings.delete(uid);
   }
 
   async lookup(uid: string): Promise<SessionLocation | undefined> {
     this.#checkOpen();
     checkUid(uid);
-    return this.#bindings.get(uid);
+    return this.#binding(uid);
+  }
+
+  async refreshBindings(frontendId: string, sessions: readonly BoundSession[]): Promise<BindingRefreshResult> {
+    this.#checkOpen();
+    const checked = sessions.map((s) => ({ uid: s?.uid, loc: checkLocation({ frontendId, sessionId: s?.sessionId }) }));
+    for (const { uid } of checked) checkUid(uid);
+    this.#purgeExpiredBindings();
+    let kept = 0;
+    let missing = 0;
+    for (const { uid, loc } of checked) {
+      const current = this.#binding(uid);
+      if (!current) missing++;
+      else if (current.frontendId === frontendId && current.sessionId === loc.sessionId) {
+        this.#setBinding(uid, current);
+        kept++;
+      }
+    }
+    return { kept, missing, replaced: checked.length - kept - missing };
   }
 
   async saveResumable(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<void> {
@@ -105,6 +138,31 @@ export class MemorySessionRegistry implements SessionRegistry {
       return undefined;
     }
     return entry;
+  }
+
+  /** A user's binding unless it has expired (then it is forgotten, as its Redis key would be). */
+  #binding(uid: string): SessionLocation | undefined {
+    const entry = this.#bindings.get(uid);
+    if (entry && entry.expiresAt <= Date.now()) {
+      this.#bindings.delete(uid);
+      return undefined;
+    }
+    return entry?.loc;
+  }
+
+  /** Writes a binding with a fresh expiry, at the end of the map (the newest-written end). */
+  #setBinding(uid: string, loc: SessionLocation): void {
+    this.#bindings.delete(uid);
+    this.#bindings.set(uid, { loc, expiresAt: Date.now() + this.bindingTtlMs });
+  }
+
+  /** Drops expired bindings from the oldest-written end; one TTL for all, so they expire in order. */
+  #purgeExpiredBindings(): void {
+    const now = Date.now();
+    for (const [uid, entry] of this.#bindings) {
+      if (entry.expiresAt > now) break;
+      this.#bindings.delete(uid);
+    }
   }
 
   /**

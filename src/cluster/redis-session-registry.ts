@@ -4,7 +4,7 @@ import { RpcError } from '../rpc/errors.js';
 import { ConfigError } from '../wire/errors.js';
 import { checkLocation, checkUid } from './memory-session-registry.js';
 import { checkResumeArgs, decodeResumable, encodeResumable, type ResumableSnapshot } from './resumable-snapshot.js';
-import type { SessionLocation, SessionRegistry } from './session-registry.js';
+import { checkBindingTtl, type BindingRefreshResult, type BoundSession, type SessionLocation, type SessionRegistry } from './session-registry.js';
 
 /** Options of {@link RedisSessionRegistry}. */
 export interface RedisSessionRegistryOptions {
@@ -12,6 +12,8 @@ export interface RedisSessionRegistryOptions {
   url: string;
   /** Prefix of each user's key: `keyPrefix + uid` holds a hash {frontendId, sessionId}. Default 'switchyard:uid:'. */
   keyPrefix?: string;
+  /** How long a user's key lives unless its gateway refreshes it, in ms (100..86400000). Default 60000. */
+  bindingTtlMs?: number;
   /** Prefix of resumable session snapshots: `resumeKeyPrefix + token` holds JSON with a TTL. Default 'switchyard:resume:'. */
   resumeKeyPrefix?: string;
   /** How long a command may wait for Redis before failing with `unavailable`, in ms. Default 1000. */
@@ -55,11 +57,28 @@ export function redisFailure(err: unknown, what: string): RpcError {
   return new RpcError(replied ? 'internal' : 'unavailable', `${what}: ${message}`, { cause: err });
 }
 
-// Atomic in Redis: read the previous location and write the new one in one step.
+// Atomic in Redis: read the previous location and write the new one, with its TTL, in one step.
 const BIND = `
 local prev = redis.call('HMGET', KEYS[1], 'frontendId', 'sessionId')
 redis.call('HSET', KEYS[1], 'frontendId', ARGV[1], 'sessionId', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return prev`;
+
+// One gateway's bindings kept alive (ARGV: ttl, frontendId, then one session id per key): only a
+// key still pointing at this gateway's session is extended; a missing one stays missing and one
+// pointing elsewhere (a newer login) is left alone. Returns {kept, missing}.
+const REFRESH = `
+local kept, missing = 0, 0
+for i, key in ipairs(KEYS) do
+  local cur = redis.call('HMGET', key, 'frontendId', 'sessionId')
+  if cur[1] == ARGV[2] and cur[2] == ARGV[i + 2] then
+    redis.call('PEXPIRE', key, ARGV[1])
+    kept = kept + 1
+  elseif not cur[1] and not cur[2] then
+    missing = missing + 1
+  end
+end
+return {kept, missing}`;
 
 // Compare-and-delete: a newer login's binding (another session id) is left alone.
 const UNBIND = `
@@ -73,7 +92,8 @@ if v then redis.call('DEL', KEYS[1]) end
 return v`;
 
 interface RegistryCommands {
-  switchyardBind(key: string, frontendId: string, sessionId: string): Promise<[string | null, string | null]>;
+  switchyardBind(key: string, frontendId: string, sessionId: string, ttlMs: number): Promise<[string | null, string | null]>;
+  switchyardRefreshBindings(numKeys: number, ...keysThenArgs: (string | number)[]): Promise<[number, number]>;
   switchyardUnbind(key: string, sessionId: string): Promise<number>;
   switchyardTakeBuffer(key: string): Promise<Buffer | null>;
 }
@@ -84,10 +104,12 @@ function toLocation([frontendId, sessionId]: readonly (string | null)[]): Sessio
 
 /**
  * The session registry shared by a cluster, in Redis: `keyPrefix + uid` → hash {frontendId,
- * sessionId}. While Redis is unreachable every call fails at once with `unavailable` (nothing is
+ * sessionId} with a TTL of `bindingTtlMs`, kept alive by the gateway holding the session. While
+ * Redis is unreachable every call fails at once with `unavailable` (nothing is
  * queued); when Redis returns, the client reconnects by itself.
  */
 export class RedisSessionRegistry implements SessionRegistry {
+  readonly bindingTtlMs: number;
   readonly #redis: Redis & RegistryCommands;
   readonly #keyPrefix: string;
   readonly #resumePrefix: string;
@@ -103,12 +125,14 @@ export class RedisSessionRegistry implements SessionRegistry {
     if (typeof this.#keyPrefix !== 'string' || this.#keyPrefix === '') throw new ConfigError('RedisSessionRegistry: keyPrefix must be a non-empty string');
     this.#resumePrefix = options.resumeKeyPrefix ?? 'switchyard:resume:';
     if (typeof this.#resumePrefix !== 'string' || this.#resumePrefix === '') throw new ConfigError('RedisSessionRegistry: resumeKeyPrefix must be a non-empty string');
+    this.bindingTtlMs = checkBindingTtl(options.bindingTtlMs, 'RedisSessionRegistry');
     const timeout = options.commandTimeoutMs ?? 1000;
     if (!(timeout > 0)) throw new ConfigError('RedisSessionRegistry: commandTimeoutMs must be > 0');
     this.#logger = options.logger ?? pino({ name: 'switchyard:redis-session-registry', level: process.env.SWITCHYARD_LOG_LEVEL ?? 'info' });
     const scripts = {
       switchyardBind: { lua: BIND, numberOfKeys: 1 },
       switchyardUnbind: { lua: UNBIND, numberOfKeys: 1 },
+      switchyardRefreshBindings: { lua: REFRESH },
       switchyardTake: { lua: TAKE, numberOfKeys: 1 },
     };
     this.#redis = createRedisClient(url, timeout, { scripts }) as Redis & RegistryCommands;
@@ -124,7 +148,7 @@ export class RedisSessionRegistry implements SessionRegistry {
   async bind(uid: string, loc: SessionLocation): Promise<SessionLocation | undefined> {
     checkUid(uid);
     const { frontendId, sessionId } = checkLocation(loc);
-    return toLocation(await this.#run('bind', () => this.#redis.switchyardBind(this.#keyPrefix + uid, frontendId, sessionId)));
+    return toLocation(await this.#run('bind', () => this.#redis.switchyardBind(this.#keyPrefix + uid, frontendId, sessionId, this.bindingTtlMs)));
   }
 
   async unbind(uid: string, sessionId: string): Promise<void> {
@@ -135,6 +159,23 @@ export class RedisSessionRegistry implements SessionRegistry {
   async lookup(uid: string): Promise<SessionLocation | undefined> {
     checkUid(uid);
     return toLocation(await this.#run('lookup', () => this.#redis.hmget(this.#keyPrefix + uid, 'frontendId', 'sessionId')));
+  }
+
+  /** One script call for the lot (the caller bounds the batch), so a sweep costs one round trip. */
+  async refreshBindings(frontendId: string, sessions: readonly BoundSession[]): Promise<BindingRefreshResult> {
+    checkLocation({ frontendId, sessionId: 'x' });
+    const keys: string[] = [];
+    const sids: string[] = [];
+    for (const s of sessions) {
+      checkUid(s?.uid);
+      keys.push(this.#keyPrefix + s.uid);
+      sids.push(checkLocation({ frontendId, sessionId: s.sessionId }).sessionId);
+    }
+    if (keys.length === 0) return { kept: 0, missing: 0, replaced: 0 };
+    const [kept, missing] = await this.#run('refreshBindings', () =>
+      this.#redis.switchyardRefreshBindings(keys.length, ...keys, this.bindingTtlMs, frontendId, ...sids),
+    );
+    return { kept, missing, replaced: keys.length - kept - missing };
   }
 
   async saveResumable(token: string, snapshot: ResumableSnapshot, ttlMs: number): Promise<void> {

@@ -1,9 +1,40 @@
+import { ConfigError } from '../wire/errors.js';
 import type { ResumableSnapshot } from './resumable-snapshot.js';
 
 /** Where a user's session lives: which gateway holds it, and its session id there. */
 export interface SessionLocation {
   readonly frontendId: string;
   readonly sessionId: string;
+}
+
+/** One of a gateway's bound sessions, as it asks the registry to keep its binding alive. */
+export interface BoundSession {
+  readonly uid: string;
+  readonly sessionId: string;
+}
+
+/** What one `refreshBindings` call did, so the gateway can log bindings it found lost. */
+export interface BindingRefreshResult {
+  /** Bindings that still pointed at the session: their expiry pushed back. */
+  readonly kept: number;
+  /** Bindings that were gone (expired, or the store lost them): not written again, only counted. */
+  readonly missing: number;
+  /** Bindings that now point at another session (a newer login): left alone. */
+  readonly replaced: number;
+}
+
+/** Default life of a user binding not refreshed (`bindingTtlMs`): a killed gateway's users are freed within it. */
+export const DEFAULT_BINDING_TTL_MS = 60_000;
+/** Bounds of `bindingTtlMs`: at least 100 ms (the gateway refreshes every third of it), at most a day. */
+export const BINDING_TTL_RANGE = { min: 100, max: 86_400_000 } as const;
+
+/** Checks a `bindingTtlMs` option at start-up, so a bad value fails there and names its owner. */
+export function checkBindingTtl(value: unknown, where: string): number {
+  const v = value ?? DEFAULT_BINDING_TTL_MS;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < BINDING_TTL_RANGE.min || v > BINDING_TTL_RANGE.max) {
+    throw new ConfigError(`${where}: bindingTtlMs must be an integer in ${BINDING_TTL_RANGE.min}..${BINDING_TTL_RANGE.max} (ms), got ${JSON.stringify(value)}`);
+  }
+  return v;
 }
 
 /**
@@ -15,6 +46,18 @@ export interface SessionRegistry {
   bind(uid: string, loc: SessionLocation): Promise<SessionLocation | undefined>;
   /** Forgets `uid` only if it still points at `sessionId` (a newer login is left alone). */
   unbind(uid: string, sessionId: string): Promise<void>;
+  /**
+   * How long a binding lives unless refreshed, in ms: the gateway holding the session refreshes it
+   * (every third of this), so a gateway that dies without unbinding frees its users within it.
+   * This and `refreshBindings` come together; a registry whose bindings never expire has neither.
+   */
+  readonly bindingTtlMs?: number;
+  /**
+   * Keeps a gateway's bindings alive for another `bindingTtlMs`, in one round trip for the lot:
+   * only a binding that still points at `frontendId` and its session is extended; one that is gone
+   * stays gone and one that points elsewhere (a newer login) is left alone, so none is resurrected.
+   */
+  refreshBindings?(frontendId: string, sessions: readonly BoundSession[]): Promise<BindingRefreshResult>;
   /** Where `uid` is, if bound. Fails with RpcError('unavailable') when the store cannot be reached. */
   lookup(uid: string): Promise<SessionLocation | undefined>;
   /**
