@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { BINDING_TTL_RANGE } from '../cluster/session-registry.js';
 import { ConfigError } from '../wire/index.js';
 import { SESSION_COPIES_DEFAULTS, type CopyReconcilerOptions } from './copy-reconciler.js';
 import { checkPendingSystemMessagesOptions, PENDING_SYSTEM_MESSAGES_DEFAULTS, type PendingSystemMessagesOptions } from './pending-system-messages.js';
@@ -71,7 +72,8 @@ export interface ClusterConfig {
   app: string;
   discovery: { kind: 'static' } | { kind: 'etcd'; endpoints: string[]; ttlSec: number };
   transport: { kind: 'tcp'; poolSize: number } | { kind: 'nats'; servers: string };
-  registry: { kind: 'memory' } | { kind: 'redis'; url: string };
+  /** `bindingTtlMs`: how long a user binding lives unless its gateway refreshes it (omitted: the registry's 60000). */
+  registry: ({ kind: 'memory' } | { kind: 'redis'; url: string }) & { bindingTtlMs?: number };
   /** Directory with the seed's `message_map.json` and `dest_map.json`, watched; omitted = route by services. */
   routes?: string;
   /** Services whose sessions stay on the instance that first served them (see ClusterOptions.stickyServices). */
@@ -172,8 +174,9 @@ function transport(v: unknown): ClusterConfig['transport'] {
 
 function registry(v: unknown): ClusterConfig['registry'] {
   const o = obj(v ?? { kind: 'memory' }, 'registry');
-  if (o.kind === 'memory') return { kind: 'memory' };
-  if (o.kind === 'redis') return { kind: 'redis', url: str(o, 'url', 'registry') };
+  const ttl = o.bindingTtlMs === undefined ? {} : { bindingTtlMs: int(o, 'bindingTtlMs', 'registry', BINDING_TTL_RANGE.min, BINDING_TTL_RANGE.max) };
+  if (o.kind === 'memory') return { kind: 'memory', ...ttl };
+  if (o.kind === 'redis') return { kind: 'redis', url: str(o, 'url', 'registry'), ...ttl };
   throw new ConfigError('registry.kind must be "memory" or "redis"');
 }
 

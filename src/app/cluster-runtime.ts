@@ -6,6 +6,7 @@ import { StickyBindings } from '../cluster/sticky-bindings.js';
 import type { ClientSession, Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
 import { Adapter, RpcError, type Invoker, type OperationRef } from '../rpc/index.js';
 import { BackendService } from './backend-service.js';
+import { BindingRefresher } from './binding-refresher.js';
 import { ClusterGroup } from './cluster-group.js';
 import type { ClusterOptions } from './cluster-options.js';
 import { CopyReconciler, decodeAliveAnswer, type AliveAnswer, type CopyReconcilerHost } from './copy-reconciler.js';
@@ -23,6 +24,11 @@ import { frontendOf, SystemOps } from './system-ops.js';
 /** System calls from one server to another go on one pooled connection so they keep their order. */
 const SYSTEM_KEY = 0;
 const EMPTY = new Uint8Array(0);
+
+/** A gateway's sessions with a user bound, one per user (the one it indexes), for the binding refresher. */
+function* boundSessions(gateway: Gateway): Generator<{ uid: string; sessionId: string }> {
+  for (const s of gateway.sessions()) if (s.uid !== undefined && gateway.sessionOfUser(s.uid) === s) yield { uid: s.uid, sessionId: s.id };
+}
 
 /**
  * One server's part in a cluster: serves the internal system operations and the application's
@@ -62,6 +68,8 @@ export class ClusterRuntime implements RemoteSessionHost {
   readonly #byService = new Map<string, HashedServers<ServerInfo> | null>();
   #unsubscribe: (() => void) | undefined;
   #gateway: Gateway | undefined;
+  /** Keeps this gateway's user bindings from expiring in the registry. */
+  #bindingRefresher: BindingRefresher | undefined;
 
   constructor(options: ClusterOptions, registry: HandlerRegistry, scheduler: Scheduler, logger: Logger) {
     this.#options = options;
@@ -102,6 +110,8 @@ export class ClusterRuntime implements RemoteSessionHost {
     const port = await this.#options.transport.listen(this.self, this.#adapter());
     (this as { self: ServerInfo }).self = { ...this.self, port: this.self.port || port };
     this.#options.registry?.onRestored?.(() => this.#rebindUsers());
+    this.#bindingRefresher = gateway && BindingRefresher.for(this.#options.registry, { frontendId: () => this.self.id, boundSessions: () => boundSessions(gateway) }, this.#logger);
+    this.#bindingRefresher?.start();
     this.#unsubscribe = this.#options.discovery.subscribe((members) => this.#onMembership(members));
     await this.#options.discovery.start(this.self);
     this.#onMembership(this.#options.discovery.members());
@@ -140,6 +150,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#pending.stop();
     this.#unsubscribe?.();
     await this.#options.transport.close();
+    await this.#bindingRefresher?.stop();
     await this.#options.registry?.close();
   }
 

@@ -43,9 +43,9 @@ async function transportFor(config: ClusterConfig, logger: Logger): Promise<Serv
 }
 
 async function registryFor(config: ClusterConfig, logger: Logger): Promise<SessionRegistry> {
-  if (config.registry.kind === 'memory') return new MemorySessionRegistry();
+  if (config.registry.kind === 'memory') return new MemorySessionRegistry({ bindingTtlMs: config.registry.bindingTtlMs });
   const { RedisSessionRegistry } = await import('../cluster/redis-session-registry.js');
-  return new RedisSessionRegistry({ url: config.registry.url, logger });
+  return new RedisSessionRegistry({ url: config.registry.url, bindingTtlMs: config.registry.bindingTtlMs, logger });
 }
 
 /** A frontend's gateway options: ports and static folders, the config's tuning, the route codes. */
