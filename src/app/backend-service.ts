@@ -58,6 +58,17 @@ class ForwardedReply implements ReplySink {
 /** For one-way calls: no answer travels; session changes go by update message. */
 const NO_REPLY: ReplySink = { respond: () => {}, respondError: () => {} };
 
+/** What a backend asks of the cluster about the gateways that call it. */
+export interface BackendHooks {
+  /** A gateway's calls come from a new process: its old sessions are gone. */
+  restarted(frontendId: string): void;
+  /**
+   * Resolves once system messages to gateway `frontendId` go out at once (discovery lists it);
+   * undefined when they already do. Calls from it wait, so their answers follow what they pushed.
+   */
+  untilListed(frontendId: string): Promise<void> | undefined;
+}
+
 /**
  * A backend's side of forwarding: every handler route becomes an operation other servers call with
  * the request body and a session snapshot; the handler runs on the session's queue against a
@@ -70,19 +81,18 @@ export class BackendService {
   readonly #scheduler: Scheduler;
   readonly #logger: Logger;
   readonly #host: RemoteSessionHost;
-  readonly #onRestarted: (frontendId: string) => void;
+  readonly #hooks: BackendHooks;
   /** The incarnation last seen per gateway (one entry per gateway id): a new one means it restarted. */
   readonly #incarnations = new Map<string, string | undefined>();
   #inFlight = 0;
   #lastArrival = 0;
 
-  /** `onRestarted` is told when a gateway's calls come from a new process: its old sessions are gone. */
-  constructor(registry: HandlerRegistry, scheduler: Scheduler, logger: Logger, host: RemoteSessionHost, onRestarted: (frontendId: string) => void = () => {}) {
+  constructor(registry: HandlerRegistry, scheduler: Scheduler, logger: Logger, host: RemoteSessionHost, hooks: BackendHooks) {
     this.#registry = registry;
     this.#scheduler = scheduler;
     this.#logger = logger;
     this.#host = host;
-    this.#onRestarted = onRestarted;
+    this.#hooks = hooks;
   }
 
   /**
@@ -166,7 +176,7 @@ export class BackendService {
     if (!this.#incarnations.has(fid)) this.#incarnations.set(fid, snap.incarnation);
     else if (this.#incarnations.get(fid) !== snap.incarnation) {
       this.#incarnations.set(fid, snap.incarnation);
-      this.#onRestarted(fid);
+      this.#hooks.restarted(fid);
     }
     let s = this.#sessions.get(snap.id) ?? (snap.movedFrom === undefined ? undefined : this.sessionMoved(snap.movedFrom, snap.id, fid, snap.incarnation));
     // A restarted gateway hands out its old ids again: a copy from its previous process is not this session.
@@ -184,6 +194,13 @@ export class BackendService {
     const session = this.#sessionOf(ctx);
     const oneway = ctx instanceof IncomingCall && ctx.id === 0;
     this.#lastArrival = Date.now();
+    const listed = this.#hooks.untilListed(session.frontendId);
+    if (!listed) return this.#serve(route, body, session, oneway);
+    this.#inFlight++;
+    return listed.then(() => this.#serve(route, body, session, oneway)).finally(() => this.#inFlight--);
+  }
+
+  #serve(route: RouteEntry, body: Uint8Array, session: RemoteSession, oneway: boolean): Uint8Array | Promise<Uint8Array> {
     const message = { type: oneway ? MessageType.Notify : MessageType.Request, id: 0, route: route.route, body };
     if (oneway) {
       this.#submit(new HandlerCall(session, message, route, this.#logger, NO_REPLY));

@@ -12,6 +12,7 @@ import type { ClusterOptions } from './cluster-options.js';
 import { CopyReconciler, decodeAliveAnswer, type AliveAnswer, type CopyReconcilerHost } from './copy-reconciler.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { LeavingServers } from './leaving-servers.js';
+import { ListingWaits } from './listing-waits.js';
 import { PendingSystemMessages } from './pending-system-messages.js';
 import { registryResumeStore } from './registry-resume-store.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
@@ -45,6 +46,8 @@ export class ClusterRuntime implements RemoteSessionHost {
   readonly #reconciler: CopyReconciler;
   /** System messages to servers not (yet) in the membership, sent once discovery lists them. */
   readonly #pending: PendingSystemMessages;
+  /** Calls from gateways not listed yet, waiting so their answers do not overtake what they pushed. */
+  readonly #listing: ListingWaits;
   readonly #groups = new Map<string, ClusterGroup>();
   /** Servers that announced they leave: not picked, their connections kept while calls may be in flight. */
   readonly #leaving = new LeavingServers({
@@ -79,7 +82,10 @@ export class ClusterRuntime implements RemoteSessionHost {
     const services = options.self.services ?? [...new Set(clientRoutes.map((r) => r.split('.')[0]!))];
     this.self = { ...options.self, services };
     this.#sticky = new Set(options.stickyServices ?? []);
-    this.#backend = new BackendService(registry, scheduler, logger, this, (id) => this.#reconciler.check(id));
+    this.#backend = new BackendService(registry, scheduler, logger, this, {
+      restarted: (id) => this.#reconciler.check(id),
+      untilListed: (id) => this.#listing.until(id, this.#byId.has(id)),
+    });
     const backend = this.#backend;
     const host: CopyReconcilerHost = {
       copiesOf: (id) => backend.copiesOf(id),
@@ -96,6 +102,14 @@ export class ClusterRuntime implements RemoteSessionHost {
       },
       logger,
       options.systemMessages,
+    );
+    this.#listing = new ListingWaits(
+      this.#pending.holdMs,
+      async (id) => {
+        const server = this.#byId.get(id);
+        if (server) await this.#askAlive(server, []);
+      },
+      logger,
     );
   }
 
@@ -148,6 +162,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     await this.#options.discovery.stop().catch((err: unknown) => this.logError(err, 'discovery stop failed'));
     await this.#backend.drain(this.#options.drainMs ?? 500);
     this.#pending.stop();
+    this.#listing.stop();
     this.#unsubscribe?.();
     await this.#options.transport.close();
     await this.#bindingRefresher?.stop();
@@ -167,6 +182,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#byService.clear();
     // What waited for a server now listed goes first, before anything newer is sent to it.
     this.#pending.release(next.values(), (m) => m.frontend && m.id !== this.self.id);
+    this.#listing.listed(next.keys());
     for (const m of next.values()) {
       const prev = before.get(m.id);
       if (m.id !== this.self.id && (prev?.host !== m.host || prev.port !== m.port)) this.#appeared(m, before.size > 0);

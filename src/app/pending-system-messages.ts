@@ -100,6 +100,11 @@ export class PendingSystemMessages {
     this.#logger = logger;
   }
 
+  /** How long a message is held at most, in ms (0: never held). */
+  get holdMs(): number {
+    return this.#options.holdMs;
+  }
+
   /** Messages held now, over every server. */
   get size(): number {
     let n = 0;
