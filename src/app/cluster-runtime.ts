@@ -21,10 +21,10 @@ import { hash32, hashServers, rendezvousPick, type HashedServers } from '../clus
 import type { Scheduler } from './scheduler.js';
 import { systemEntries, type SystemTarget } from './system-entries.js';
 import { frontendOf, SystemOps } from './system-ops.js';
+import { EMPTY_BYTES } from '../wire/bytes.js';
 
 /** System calls from one server to another go on one pooled connection so they keep their order. */
 const SYSTEM_KEY = 0;
-const EMPTY = new Uint8Array(0);
 
 /** A gateway's sessions with a user bound, one per user (the one it indexes), for the binding refresher. */
 function* boundSessions(gateway: Gateway): Generator<{ uid: string; sessionId: string }> {
@@ -152,7 +152,7 @@ export class ClusterRuntime implements RemoteSessionHost {
   async stop(): Promise<void> {
     // Wait (briefly) until every server has heard it, so none drops this one's connections when its
     // lease goes before it knows the calls on them are being drained.
-    const note = encodeFramedJson({ id: this.self.id }, EMPTY);
+    const note = encodeFramedJson({ id: this.self.id }, EMPTY_BYTES);
     const told = [...this.#byId.values()]
       .filter((m) => m.id !== this.self.id)
       .map((m) => this.#options.transport.invoker(m, SYSTEM_KEY).call(SystemOps.leaving, note, { timeoutMs: 1000 }).catch(() => undefined));
@@ -197,12 +197,12 @@ export class ClusterRuntime implements RemoteSessionHost {
    */
   #appeared(m: ServerInfo, afterStart: boolean): void {
     if (m.frontend) this.#reconciler.gatewayBack(m.id);
-    if (this.#gateway && afterStart) this.#sendSystem(m, SystemOps.recheck, encodeFramedJson({ id: this.self.id }, EMPTY));
+    if (this.#gateway && afterStart) this.#sendSystem(m, SystemOps.recheck, encodeFramedJson({ id: this.self.id }, EMPTY_BYTES));
   }
 
   async #askAlive(server: ServerInfo, sids: readonly string[]): Promise<AliveAnswer> {
     const invoker = this.#options.transport.invoker(server, SYSTEM_KEY);
-    const reply = await invoker.call(SystemOps.alive, encodeFramedJson({ sids }, EMPTY), { timeoutMs: this.callTimeoutMs });
+    const reply = await invoker.call(SystemOps.alive, encodeFramedJson({ sids }, EMPTY_BYTES), { timeoutMs: this.callTimeoutMs });
     return decodeAliveAnswer(decodeFramedJson(reply).header);
   }
 
@@ -300,17 +300,17 @@ export class ClusterRuntime implements RemoteSessionHost {
   kick(sid: string, reason: string): void {
     const fid = frontendOf(sid);
     if (fid === this.self.id && this.#gateway) this.#gateway.session(sid)?.kick(reason);
-    else this.#toServer(fid, SystemOps.kick, encodeFramedJson({ sid, reason }, EMPTY));
+    else this.#toServer(fid, SystemOps.kick, encodeFramedJson({ sid, reason }, EMPTY_BYTES));
   }
 
   sendUpdate(session: RemoteSession): void {
     const update = session.takeUpdate();
-    if (update) this.#toServer(session.frontendId, SystemOps.update, encodeFramedJson({ sid: session.id, update }, EMPTY));
+    if (update) this.#toServer(session.frontendId, SystemOps.update, encodeFramedJson({ sid: session.id, update }, EMPTY_BYTES));
   }
 
   groupOp(frontendId: string, op: 'add' | 'remove', group: string, sid: string): void {
     if (frontendId === this.self.id && this.#gateway) this.#applyGroupOp(op, group, sid);
-    else this.#toServer(frontendId, SystemOps.group, encodeFramedJson({ op, group, sid }, EMPTY));
+    else this.#toServer(frontendId, SystemOps.group, encodeFramedJson({ op, group, sid }, EMPTY_BYTES));
   }
 
   groupcast(group: string, route: string, body: Uint8Array, exceptSid: string | undefined): void {
@@ -379,7 +379,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     const served = this.#servedBy.get(session.id);
     this.#servedBy.delete(session.id);
     this.#moves.closed(session.id);
-    for (const id of served ?? []) this.#toServer(id, SystemOps.closed, encodeFramedJson({ sid: session.id, reason }, EMPTY));
+    for (const id of served ?? []) this.#toServer(id, SystemOps.closed, encodeFramedJson({ sid: session.id, reason }, EMPTY_BYTES));
     if (session.uid !== undefined) {
       this.#options.registry?.unbind(session.uid, session.id).catch((err: unknown) => this.logError(err, 'session registry unbind failed'));
     }
