@@ -12,8 +12,8 @@ import { after, test } from 'node:test';
 import { connect, type Client } from '../../src/client/index.js';
 import { RpcError } from '../../src/index.js';
 import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
+import { until } from '../support/poll.js';
 import { freePort, startEtcd, startNats, type EtcdService, type NatsService } from '../support/services.js';
-import { until } from './cluster-helpers.js';
 
 const etcds: EtcdService[] = [];
 const natses: NatsService[] = [];
@@ -27,15 +27,25 @@ after(async () => {
   await Promise.all([...etcds, ...natses].map((e) => e.stop()));
 });
 
-/** Starts etcd and writes a config of `gateways` and backend chat1 (services chat, probe), plus `extra` fields. */
-async function cluster(gateways: string[], sessionCopies: object, transport: object = { kind: 'tcp', poolSize: 2 }, extra: object = {}): Promise<string> {
+interface ClusterOptions {
+  /** Default TCP pools. */
+  transport?: object;
+  /** The etcd lease TTL: how long a killed server stays listed. Default 2 s. */
+  ttlSec?: number;
+  /** More config fields. */
+  extra?: object;
+}
+
+/** Starts etcd and writes a config of `gateways` and backend chat1 (services chat, probe). */
+async function cluster(gateways: string[], sessionCopies: object, options: ClusterOptions = {}): Promise<string> {
+  const { transport = { kind: 'tcp', poolSize: 2 }, ttlSec = 2, extra = {} } = options;
   const etcd = await startEtcd();
   etcds.push(etcd);
   const servers: object[] = [{ id: 'chat1', type: 'chat', services: ['chat', 'probe'] }];
   for (const id of gateways) servers.push({ id, type: 'gateway', ws: await freePort() });
   return writeConfig({
     app: resolve('test/cluster/fixtures/cluster-test-app.ts'),
-    discovery: { kind: 'etcd', endpoints: [etcd.endpoint], ttlSec: 2 },
+    discovery: { kind: 'etcd', endpoints: [etcd.endpoint], ttlSec },
     transport,
     sessionCopies,
     servers,
@@ -92,7 +102,7 @@ async function watched(c: Client): Promise<string> {
  * for `systemMessages.holdMs` (1 s here), then drops it; the backend stays paused past that.
  */
 async function pausedBackend(transport?: object): Promise<void> {
-  const configFile = await cluster(['gate1'], { gatewayGoneMs: 60_000, checkIntervalMs: 0 }, transport, { systemMessages: { holdMs: 1000 } });
+  const configFile = await cluster(['gate1'], { gatewayGoneMs: 60_000, checkIntervalMs: 0 }, { transport, extra: { systemMessages: { holdMs: 1000 } } });
   const chat1 = await start(configFile, 'chat1');
   const gate1 = await start(configFile, 'gate1');
   const victim = await client(gate1);
@@ -135,7 +145,10 @@ test('the same over NATS', async () => {
 
 test('a gateway restarted: the old sessions’ copies are closed, and a new session (a new id) does not see their data', async (t) => {
   // The copies of the earlier process's sessions are closed gatewayGoneMs after the restart is seen.
-  const configFile = await cluster(['gate1'], { gatewayGoneMs: 1000, checkIntervalMs: 0 });
+  // The killed process stays listed for its lease's 60 s, so the restart (its new registration, or
+  // the new process's first call) is seen before the gateway could ever be taken as gone
+  // (gatewayGoneMs after it left the membership), however long the restart takes.
+  const configFile = await cluster(['gate1'], { gatewayGoneMs: 1000, checkIntervalMs: 0 }, { ttlSec: 60 });
   const chat1 = await start(configFile, 'chat1');
   let gate1 = await start(configFile, 'gate1');
   const old = await client(gate1);
