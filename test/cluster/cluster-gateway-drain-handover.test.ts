@@ -15,8 +15,9 @@ import { Redis } from 'ioredis';
 import { connect, type Client } from '../../src/client/index.js';
 import { waitFor } from '../support/apps.js';
 import { stopServer } from '../support/cluster-procs.js';
+import { until } from '../support/poll.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { eventuallyAsync, startResumeCluster, storedSnapshots, type ResumeCluster } from './resume-cluster.js';
+import { startResumeCluster, storedSnapshots, type ResumeCluster } from './resume-cluster.js';
 
 let cluster: ResumeCluster;
 let relayToB: TcpProxy;
@@ -64,8 +65,11 @@ test('gateway A stopped with SIGTERM: its client resumes on gateway B with its s
     const joined = new Promise<void>((r) => zoe.on('chat.onJoin', () => r()));
     await yan.request('chat.join', { room: 'den', name: 'yan' });
     await joined;
-    const leaves: unknown[] = [];
-    yan.on('chat.onLeave', (b) => leaves.push(b));
+    // What yan sees in the room, in order: "left" notices and messages alike.
+    const room: string[] = [];
+    const leftNotices = (): string[] => room.filter((e) => e.startsWith('left:'));
+    yan.on('chat.onLeave', (b: { name?: string }) => room.push(`left:${b.name}`));
+    yan.on('chat.onMessage', (b: { text: string }) => room.push(`say:${b.text}`));
     const before = (await zoe.request('probe.session', {})) as { id: string };
     assert.match(before.id, /^gateA-/);
 
@@ -92,9 +96,11 @@ test('gateway A stopped with SIGTERM: its client resumes on gateway B with its s
 
     // During: zoe is away; pushes 7..12 still reach gateway A, which writes them into the snapshot.
     await sendPushes(yan, 7, 12);
-    assert.ok(
-      await eventuallyAsync(async () => (await storedSnapshots(raw)).get('zoe')?.seq === base + 6, 10_000),
-      `snapshot: ${JSON.stringify((await storedSnapshots(raw)).get('zoe'))}`,
+    let snapshot: unknown;
+    await until(
+      async () => (snapshot = (await storedSnapshots(raw)).get('zoe'))?.seq === base + 6,
+      10_000,
+      () => `gateway A wrote pushes 7..12 into the snapshot: ${JSON.stringify(snapshot)}`,
     );
     assert.equal((await storedSnapshots(raw)).get('zoe')?.pushes?.length, 6);
 
@@ -111,7 +117,7 @@ test('gateway A stopped with SIGTERM: its client resumes on gateway B with its s
     assert.equal(state.data.name, 'zoe');
     assert.equal(state.data.room, 'den');
     // The registry sends pushes to the user to gateway B once it has bound zoe there again.
-    assert.ok(await eventuallyAsync(async () => (await raw.hget('switchyard:uid:zoe', 'frontendId')) === 'gateB', 5000), 'zoe bound on gateway B');
+    await until(async () => (await raw.hget('switchyard:uid:zoe', 'frontendId')) === 'gateB', 5000, 'zoe bound on gateway B');
 
     // After: pushes 13..18 (to the user and to the room) reach zoe on gateway B.
     await sendPushes(yan, 13, 18);
@@ -126,14 +132,18 @@ test('gateway A stopped with SIGTERM: its client resumes on gateway B with its s
     // gone gateway's sessions later, gatewayGoneMs after it left: 30 s by default).
     assert.equal(await exited, 0);
     assert.match(gateA.output, /sessions handed over/);
-    assert.deepEqual(leaves, []);
+    assert.deepEqual(leftNotices(), []);
     // Gateway B keeps the session in Redis under its new token; the handed-over one was taken.
-    assert.ok(await eventuallyAsync(async () => (await storedSnapshots(raw)).get('zoe')?.copies === 1, 5000));
+    await until(async () => (await storedSnapshots(raw)).get('zoe')?.copies === 1, 5000, "one snapshot of zoe in Redis, gateway B's");
     const now = (await storedSnapshots(raw)).get('zoe')!;
     assert.ok(now.groups.includes('room:den'));
+    // A later room message, sent after gateway A exited: a close notice gateway A sent before it
+    // exited reaches chat1 before this message does, and chat1 broadcasts to the room in order; so
+    // once yan has this message, no "left" notice for the handover can still be on its way.
     await zoe.request('chat.say', { text: '19' });
-    assert.ok(await waitFor(() => got.length === 19, 5000));
+    assert.ok(await waitFor(() => got.length === 19 && room.includes('say:19'), 5000), `room: ${room.join(', ')}`);
     assert.deepEqual(got.slice(-1), [19]);
+    assert.deepEqual(leftNotices(), [], `room: ${room.join(', ')}`);
   } finally {
     await zoe.close();
     await yan.close();
