@@ -10,7 +10,8 @@ import { Redis } from 'ioredis';
 import { connect } from '../../src/client/index.js';
 import { waitFor } from '../support/apps.js';
 import { stopServer } from '../support/cluster-procs.js';
-import { eventuallyAsync as eventually, nextPush, startResumeCluster, storedSnapshots, type ResumeCluster } from './resume-cluster.js';
+import { until } from '../support/poll.js';
+import { nextPush, startResumeCluster, storedSnapshots, type ResumeCluster } from './resume-cluster.js';
 
 let cluster: ResumeCluster;
 
@@ -37,7 +38,7 @@ test('gateway A killed: its client reconnects to gateway B and gets its user, da
     const before = (await zoe.request('probe.session', {})) as { id: string };
     assert.match(before.id, /^gateA-/);
     // Gateway A saves the session at its next sweep (a debounce), within a second.
-    assert.ok(await eventually(async () => (await storedSnapshots(raw)).get('zoe')?.groups.includes('room:den') === true), 'snapshot in Redis with the room');
+    await until(async () => (await storedSnapshots(raw)).get('zoe')?.groups.includes('room:den') === true, 3000, 'snapshot in Redis with the room');
 
     const events: string[] = [];
     zoe.on('disconnect', () => events.push('disconnect'));
@@ -64,7 +65,7 @@ test('gateway A killed: its client reconnects to gateway B and gets its user, da
     assert.deepEqual(await yan.request('probe.poke', { uid: 'zoe', text: 'found you' }), { delivered: true });
     assert.deepEqual(await poked, { text: 'found you' });
     // Gateway B keeps the restored session in Redis in turn, under a new token; the old one was taken.
-    assert.ok(await eventually(async () => (await storedSnapshots(raw)).get('zoe')?.groups.includes('room:den') === true));
+    await until(async () => (await storedSnapshots(raw)).get('zoe')?.groups.includes('room:den') === true, 3000, "gateway B's snapshot in Redis with the room");
     assert.equal((await storedSnapshots(raw)).get('zoe')?.copies, 1);
   } finally {
     await zoe.close();

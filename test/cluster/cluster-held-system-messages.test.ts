@@ -10,8 +10,8 @@ import { resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { connect, type Client } from '../../src/client/index.js';
 import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
+import { until } from '../support/poll.js';
 import { freePort, startEtcd, startNats, type EtcdService, type NatsService } from '../support/services.js';
-import { until } from './cluster-helpers.js';
 
 const etcds: EtcdService[] = [];
 const natses: NatsService[] = [];

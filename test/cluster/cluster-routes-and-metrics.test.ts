@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect, type Client } from '../../src/client/index.js';
 import { startServer, stopServer, writeConfig, type ServerProc } from '../support/cluster-procs.js';
+import { until } from '../support/poll.js';
 import { freePort } from '../support/services.js';
 
 const procs: ServerProc[] = [];
@@ -62,18 +63,10 @@ async function servedBy(): Promise<string> {
   return ((await client.request('probe.whoami', {})) as { server: string }).server;
 }
 
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
 test('message id 100 goes where message_map.json says; a valid change re-routes; a broken file is refused', async () => {
   for (let i = 0; i < 5; i++) assert.equal(await servedBy(), 'chat1');
   replace(join(routesDir, 'message_map.json'), JSON.stringify({ '100': 2 }));
-  assert.ok(await eventually(async () => (await servedBy()) === 'chat2'), 're-routed to destination 2');
+  await until(async () => (await servedBy()) === 'chat2', 10_000, 're-routed to destination 2', 100);
   replace(join(routesDir, 'message_map.json'), '{ "100": ');
   await new Promise((r) => setTimeout(r, 2500));
   for (let i = 0; i < 5; i++) assert.equal(await servedBy(), 'chat2', 'the last good table stays in force');

@@ -14,8 +14,9 @@ import { Redis } from 'ioredis';
 import { connect, type Client } from '../../src/client/index.js';
 import { waitFor } from '../support/apps.js';
 import { stopServer } from '../support/cluster-procs.js';
+import { until } from '../support/poll.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { eventuallyAsync as eventually, startResumeCluster, storedSnapshots, type ResumeCluster } from './resume-cluster.js';
+import { startResumeCluster, storedSnapshots, type ResumeCluster } from './resume-cluster.js';
 
 let cluster: ResumeCluster | undefined;
 const clients: Client[] = [];
@@ -75,8 +76,9 @@ async function moveOff(signal: 'SIGKILL' | 'SIGTERM', expected: 'resync' | 'resu
     const left: unknown[] = [];
     yan.on('chat.onLeave', (body: unknown) => left.push(body));
     // Gateway A's snapshot of zoe lists chat1 as holding a copy.
-    assert.ok(
-      await eventually(async () => (await storedSnapshots(raw)).get('zoe')?.servedBy?.includes('chat1') === true),
+    await until(
+      async () => (await storedSnapshots(raw)).get('zoe')?.servedBy?.includes('chat1') === true,
+      3000,
       'the snapshot names the backends that served the session',
     );
     assert.equal((await storedSnapshots(raw)).get('zoe')?.sessionId, oldSid);
@@ -91,9 +93,10 @@ async function moveOff(signal: 'SIGKILL' | 'SIGTERM', expected: 'resync' | 'resu
 
     // Gateway A has been gone gatewayGoneMs once the control session's copy is closed.
     let closed: Record<string, string> = {};
-    assert.ok(
-      await eventually(async () => controlSid in (closed = await closedOnBackend(yan)), 20_000),
-      `the control session's copy was closed: ${JSON.stringify(closed)}`,
+    await until(
+      async () => controlSid in (closed = await closedOnBackend(yan)),
+      20_000,
+      () => `the control session's copy was closed: ${JSON.stringify(closed)}`,
     );
     assert.equal(closed[controlSid], 'gateway gone');
     const now = (await zoe.request('probe.recall', {})) as { id: string; note?: string; server: string };
@@ -108,7 +111,7 @@ async function moveOff(signal: 'SIGKILL' | 'SIGTERM', expected: 'resync' | 'resu
 
     // The session ends on gateway B: chat1 is told, and the hook of the copy runs now.
     await zoe.close();
-    assert.ok(await eventually(async () => now.id in (closed = await closedOnBackend(yan)), 10_000), 'the moved copy closes with the session');
+    await until(async () => now.id in (closed = await closedOnBackend(yan)), 10_000, 'the moved copy closes with the session');
     assert.ok(await waitFor(() => left.some((b) => (b as { name?: string }).name === 'zoe'), 5000), 'the room is told zoe left when she does');
   } finally {
     raw.disconnect();
@@ -128,7 +131,7 @@ test('gateway A SIGKILLed and started again: the restarted process takes the ses
     const oldSid = await settle(zoe, 'zoe');
     await settle(yan, 'yan');
     const controlSid = await settle(control, 'ctl');
-    assert.ok(await eventually(async () => (await storedSnapshots(raw)).get('zoe')?.servedBy?.includes('chat1') === true));
+    await until(async () => (await storedSnapshots(raw)).get('zoe')?.servedBy?.includes('chat1') === true, 3000, 'the snapshot names chat1 as holding a copy');
     const events: string[] = [];
     zoe.on('resync', (reason) => events.push(`resync:${reason}`));
     await stopServer(gateA, 'SIGKILL');
@@ -149,7 +152,7 @@ test('gateway A SIGKILLed and started again: the restarted process takes the ses
     assert.equal(now.note, 'note of zoe', 'the same copy serves the session in the new process');
     // The earlier process's other sessions are closed gatewayGoneMs after the restart was seen; zoe's copy moved.
     let closed: Record<string, string> = {};
-    assert.ok(await eventually(async () => controlSid in (closed = await closedOnBackend(yan)), 20_000), JSON.stringify(closed));
+    await until(async () => controlSid in (closed = await closedOnBackend(yan)), 20_000, () => `the control session's copy was closed: ${JSON.stringify(closed)}`);
     assert.equal(closed[controlSid], 'gateway restarted');
     assert.ok(!(oldSid in closed) && !(now.id in closed), `zoe's copy ran no close hook: ${JSON.stringify(closed)}`);
     assert.equal(((await zoe.request('probe.recall', {})) as { note?: string }).note, 'note of zoe');

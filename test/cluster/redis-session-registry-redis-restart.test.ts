@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { RedisSessionRegistry } from '../../src/cluster/redis-session-registry.js';
 import { RpcError } from '../../src/rpc/errors.js';
+import { until } from '../support/poll.js';
 import { startRedis } from '../support/services.js';
 
 const unavailable = (err: unknown) => err instanceof RpcError && err.code === 'unavailable';
-
-/** Retries `call` until it resolves; fails after `timeoutMs`. */
-async function until<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      return await call();
-    } catch (err) {
-      if (Date.now() - started > timeoutMs) throw err;
-      await sleep(50);
-    }
-  }
-}
 
 test('Redis killed: calls fail fast with unavailable; Redis back: the same registry works again', async (t) => {
   const redis = await startRedis();
@@ -29,7 +16,7 @@ test('Redis killed: calls fail fast with unavailable; Redis back: the same regis
   await r.bind('u1', { frontendId: 'gate1', sessionId: 's1' });
 
   await redis.kill();
-  await until(() => r.lookup('u1').then(() => Promise.reject(new Error('still answering')), (err: unknown) => assert.ok(unavailable(err))), 2000);
+  await until(() => r.lookup('u1').then(() => Promise.reject(new Error('still answering')), (err: unknown) => assert.ok(unavailable(err))), 2000, 'a lookup fails unavailable with Redis killed');
   const started = Date.now();
   const results = await Promise.allSettled([
     r.lookup('u1'),
@@ -41,7 +28,7 @@ test('Redis killed: calls fail fast with unavailable; Redis back: the same regis
 
   await redis.restart();
   // No persistence in the test server: the restarted Redis is empty, and the registry writes to it.
-  assert.equal(await until(() => r.lookup('u1'), 5000), undefined);
+  assert.equal(await until(() => r.lookup('u1'), 5000, 'a lookup succeeds once Redis is back'), undefined);
   assert.equal(await r.bind('u1', { frontendId: 'gate2', sessionId: 's2' }), undefined);
   assert.deepEqual(await r.lookup('u1'), { frontendId: 'gate2', sessionId: 's2' });
 });
@@ -56,6 +43,6 @@ test('a registry made while Redis is down fails within its command timeout, then
   await assert.rejects(r.lookup('u1'), unavailable);
   assert.ok(Date.now() - started < 1500, `failed after ${Date.now() - started} ms`);
   await redis.restart();
-  await until(() => r.bind('u1', { frontendId: 'gate1', sessionId: 's1' }), 5000);
+  await until(() => r.bind('u1', { frontendId: 'gate1', sessionId: 's1' }), 5000, 'a bind succeeds once Redis is up');
   assert.deepEqual(await r.lookup('u1'), { frontendId: 'gate1', sessionId: 's1' });
 });

@@ -84,16 +84,6 @@ export function nextPush<T>(client: Client, route: string): Promise<T> {
   });
 }
 
-/** Polls an async `check` every 50 ms until it holds or `timeoutMs` passes; returns the last result. */
-export async function eventuallyAsync(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
-
 /** A resumable session's snapshot as a gateway keeps it in Redis. */
 export interface StoredSnapshot {
   /** The session's id at the gateway that saved it. */

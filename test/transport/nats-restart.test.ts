@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../src/rpc/index.js';
 import { NatsTransport } from '../../src/transport/index.js';
+import { until } from '../support/poll.js';
 import { startNats } from '../support/services.js';
 import { captureLogger } from '../rpc/harness.js';
-import { describeCall, eventually, failsWith, orderAdapter, orderOps, peer, sleepCall } from './server-transport-fixtures.js';
+import { describeCall, failsWith, orderAdapter, orderOps, peer, sleepCall } from './server-transport-fixtures.js';
 
 test('nats-server killed: calls fail unavailable fast; restarted on the same port: calls work again', async () => {
   await using nats = await startNats();
@@ -20,7 +21,7 @@ test('nats-server killed: calls fail unavailable fast; restarted on the same por
   await new Promise((resolve) => setTimeout(resolve, 50));
   await nats.kill();
   assert.ok((await inFlight).ms < 1000, 'the call in flight fails as soon as NATS goes');
-  await eventually(async () => assert.equal(client.state, 'down'), 1000, 5);
+  await until(() => client.state === 'down', 1000, 'the client transport is down', 5);
   for (let i = 0; i < 3; i++) {
     const { ms } = await failsWith(describeCall(link, { timeoutMs: 5000 }), 'unavailable');
     assert.ok(ms < 100, `failed after ${ms} ms while NATS is down`);
@@ -29,7 +30,7 @@ test('nats-server killed: calls fail unavailable fast; restarted on the same por
   assert.ok(clientLog.lines.some((l) => l.message === 'one-way call not sent' && (l.fields as { code?: string }).code === 'unavailable'));
 
   await nats.start();
-  const seen = await eventually(() => describeCall(link, { timeoutMs: 1000, extra: { back: 'yes' } }), 8000, 50);
+  const seen = await until(() => describeCall(link, { timeoutMs: 1000, extra: { back: 'yes' } }), 8000, 'a call succeeds once NATS is back');
   assert.deepEqual(seen.extra, { back: 'yes' });
   assert.equal(client.state, 'up');
   assert.equal(server.state, 'up');
@@ -50,8 +51,8 @@ test('NATS unreachable at start: calls and listen fail unavailable; once it is u
 
   await nats.start();
   try {
-    await eventually(() => server.listen(peer('backend-1'), adapter), 5000, 50);
-    assert.equal((await eventually(() => describeCall(client.invoker(peer('backend-1'), 0)), 5000, 50)).server, 'server');
+    await until(() => server.listen(peer('backend-1'), adapter), 5000, 'listen succeeds once NATS is up');
+    assert.equal((await until(() => describeCall(client.invoker(peer('backend-1'), 0)), 5000, 'a call succeeds once NATS is up')).server, 'server');
   } finally {
     await nats.kill();
   }

@@ -131,16 +131,3 @@ export async function failsWith(promise: Promise<unknown>, code: RpcCode): Promi
   }
   assert.fail(`expected the call to fail with ${code}`);
 }
-
-/** Retries `attempt` every `everyMs` until it resolves or `withinMs` has passed. */
-export async function eventually<T>(attempt: () => Promise<T>, withinMs: number, everyMs = 50): Promise<T> {
-  const until = performance.now() + withinMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (performance.now() > until) throw err;
-      await sleep(everyMs);
-    }
-  }
-}

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../src/rpc/index.js';
 import { TcpPoolTransport, type PooledLink } from '../../src/transport/index.js';
+import { until } from '../support/poll.js';
 import {
   describeCall,
-  eventually,
   failsWith,
   note,
   orderAdapter,
@@ -33,7 +33,7 @@ test('server closed: calls fail unavailable fast; restarted on the same port: th
   await first.server.close();
   assert.ok((await inFlight).ms < 1000, 'a call in flight fails as soon as the server goes');
 
-  await eventually(async () => assert.equal((link as PooledLink).state, 'down'), 1000, 5);
+  await until(() => (link as PooledLink).state === 'down', 1000, 'the link is down', 5);
   for (const key of [1, 2]) {
     // key 1: its link was up and is now down; key 2: a link never connected, whose first attempt is refused.
     const { ms } = await failsWith(describeCall(client.invoker(target, key), { timeoutMs: 5000 }), 'unavailable');
@@ -42,9 +42,9 @@ test('server closed: calls fail unavailable fast; restarted on the same port: th
 
   const second = await startServer(first.port);
   try {
-    const seen = await eventually(() => describeCall(link, { timeoutMs: 1000 }), 3000, 20);
+    const seen = await until(() => describeCall(link, { timeoutMs: 1000 }), 3000, 'the link calls the restarted server', 20);
     assert.equal(seen.route, 'test.Order.describe');
-    await eventually(() => describeCall(client.invoker(target, 2), { timeoutMs: 1000 }), 3000, 20);
+    await until(() => describeCall(client.invoker(target, 2), { timeoutMs: 1000 }), 3000, 'a link never connected before calls the restarted server', 20);
   } finally {
     await second.server.close();
   }
