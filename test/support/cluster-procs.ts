@@ -36,6 +36,11 @@ export function writeConfig(config: object): string {
 
 /** Starts server `id` of the config file; resolves once it has logged "server started". */
 export function startServer(configFile: string, id: string, env: Record<string, string> = {}): Promise<ServerProc> {
+  return spawnServer(configFile, id, env).started;
+}
+
+/** Like {@link startServer}, but the process (and its output so far) is there before it has started. */
+export function spawnServer(configFile: string, id: string, env: Record<string, string> = {}): { proc: ServerProc; started: Promise<ServerProc> } {
   const child = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--config', configFile, '--server', id], {
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +52,7 @@ export function startServer(configFile: string, id: string, env: Record<string, 
     output: '',
     exited: new Promise((resolve) => child.once('exit', (code) => (live.delete(child), resolve(code)))),
   };
-  return new Promise((resolve, reject) => {
+  const started = new Promise<ServerProc>((resolve, reject) => {
     const onData = (d: Buffer): void => {
       proc.output += d.toString();
       for (const line of proc.output.split('\n')) {
@@ -65,6 +70,7 @@ export function startServer(configFile: string, id: string, env: Record<string, 
     child.stderr!.on('data', (d: Buffer) => (proc.output += d.toString()));
     child.once('exit', (code) => reject(new Error(`server ${id} exited with ${code} before starting:\n${proc.output}`)));
   });
+  return { proc, started };
 }
 
 /** Stops a server with `signal` and resolves with its exit code. */
