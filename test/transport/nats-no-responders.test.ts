@@ -14,10 +14,11 @@ test('a call to a server id nobody listens on fails unavailable at once, not at 
   await server.listen(peer('backend-1'), orderAdapter().adapter);
   assert.equal((await describeCall(client.invoker(peer('backend-1'), 0))).server, 'server');
 
-  const { error, ms } = await failsWith(describeCall(client.invoker(peer('backend-404'), 0), { timeoutMs: 5000 }), 'unavailable');
-  assert.ok(ms < 500, `failed after ${ms} ms, well under the 5 s deadline`);
+  // Deadlines far past the test's: a call left to its deadline would end deadline_exceeded, so
+  // `unavailable` with "no responders" shows NATS turned it away at once.
+  const { error } = await failsWith(describeCall(client.invoker(peer('backend-404'), 0), { timeoutMs: 600_000 }), 'unavailable');
   assert.match(error.message, /no responders/);
-  await failsWith(describeCall(client.typeInvoker('nobody'), { timeoutMs: 5000 }), 'unavailable');
+  await failsWith(describeCall(client.typeInvoker('nobody'), { timeoutMs: 600_000 }), 'unavailable');
   await client.close();
   assert.equal(connection.isClosed(), false, 'a connection given to the transport stays open');
   await connection.close();
@@ -31,6 +32,6 @@ test('a server that stops listening is reported as no responders from then on', 
   const link = client.invoker(peer('backend-1'), 0);
   await describeCall(link);
   await server.close();
-  const { ms } = await failsWith(describeCall(link, { timeoutMs: 5000 }), 'unavailable');
-  assert.ok(ms < 500);
+  const { error } = await failsWith(describeCall(link, { timeoutMs: 600_000 }), 'unavailable');
+  assert.match(error.message, /no responders/);
 });
