@@ -49,9 +49,7 @@ for (const transport of ['ws', 'tcp'] as const) {
 
     test('no handshake answer rejects with deadline_exceeded after handshakeTimeoutMs', async () => {
       const server = await start({ answer: () => null });
-      const t0 = Date.now();
-      await assert.rejects(connect(server.url, { handshakeTimeoutMs: 150 }), { code: 'deadline_exceeded' });
-      assert.ok(Date.now() - t0 >= 140);
+      await assert.rejects(connect(server.url, { handshakeTimeoutMs: 150 }), { code: 'deadline_exceeded', message: 'no handshake within 150 ms' });
     });
 
     test('nothing listening rejects with unavailable', async () => {

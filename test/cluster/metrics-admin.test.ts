@@ -140,7 +140,6 @@ test('routes beyond maxRoutes count under route="other"', async () => {
 });
 
 test('/debug/profile?seconds=1 returns a CPU profile with nodes; a second one meanwhile is 409', async () => {
-  const started = Date.now();
   const first = fetch(`${base}/debug/profile?seconds=1`);
   await new Promise((r) => setTimeout(r, 100));
   const second = await fetch(`${base}/debug/profile?seconds=1`);
@@ -150,10 +149,10 @@ test('/debug/profile?seconds=1 returns a CPU profile with nodes; a second one me
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-disposition') ?? '', /\.cpuprofile"/);
   const profile = (await res.json()) as CpuProfile;
-  assert.ok(Date.now() - started >= 900, 'ran for about a second');
   assert.ok(Array.isArray(profile.nodes) && profile.nodes.length > 0);
   assert.equal(profile.nodes[0].callFrame.functionName, '(root)');
-  assert.ok(profile.endTime > profile.startTime);
+  // The profile itself spans the second asked for (its own start and end stamps, in µs).
+  assert.ok(profile.endTime - profile.startTime >= 900_000, `profile spans ${profile.endTime - profile.startTime} µs`);
 });
 
 test('a client that goes away ends its profile early, freeing the profiler', async () => {
@@ -208,9 +207,8 @@ test('an unhealthy check answers 503; close() ends a running profile with 503', 
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   const profile = fetch(`${url}/debug/profile?seconds=30`);
   await new Promise((r) => setTimeout(r, 100));
-  const started = Date.now();
   await server.close();
-  assert.ok(Date.now() - started < 2000, 'close() did not wait out the profile');
+  // A profile run to its end answers 200: 503 shows close() ended it instead of waiting out its 30 s.
   const res = await profile;
   assert.equal(res.status, 503);
   await server.close();
