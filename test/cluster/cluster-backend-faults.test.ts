@@ -56,16 +56,16 @@ test('a backend killed with SIGKILL: in-flight requests get error responses, the
   const onVictim = by.get('chat1')!;
   const onSurvivor = by.get('chat2')!;
   assert.equal(onVictim.length, 5);
-  const inFlight = onVictim.map((c) => c.request('probe.slow', { ms: 5000 }, { timeoutMs: 20_000 }).then(() => 'ok', (e: RpcError) => e));
+  // A client deadline far past the test's: every outcome below is an answer from the cluster, not the client giving up.
+  const inFlight = onVictim.map((c) => c.request('probe.slow', { ms: 5000 }, { timeoutMs: 600_000 }).then(() => 'ok', (e: RpcError) => e));
   await new Promise((r) => setTimeout(r, 200));
   const victim = procs.find((p) => p.id === 'chat1')!;
-  const t0 = Date.now();
   await stopServer(victim, 'SIGKILL');
   for (const outcome of await Promise.all(inFlight)) {
     assert.ok(outcome instanceof RpcError, 'an error response, not silence or success');
     assert.ok(['unavailable', 'deadline_exceeded'].includes(outcome.code), outcome.code);
+    assert.doesNotMatch(outcome.message, /no response within/, 'answered by the cluster (at the latest at its forwarding deadline), not timed out by the client');
   }
-  assert.ok(Date.now() - t0 < 10_000, 'in-flight requests failed within the forwarding deadline');
   for (const c of onSurvivor) assert.equal(((await c.request('probe.whoami', {})) as { server: string }).server, 'chat2');
   // Once the lease lapses (2 s TTL) the router stops choosing chat1: its sessions are served elsewhere.
   const moved = async (): Promise<boolean> => {
