@@ -1,17 +1,38 @@
 import { decodeFramedJson } from '../cluster/framed-json.js';
 import { decodeUpdate, encodeSnapshot } from '../cluster/session-snapshot.js';
 import type { Dispatcher, Session } from '../gateway/index.js';
-import { RpcError, type RpcCallOptions } from '../rpc/index.js';
+import { RpcError, callInto, type ReplyReceiver, type RpcCallOptions } from '../rpc/index.js';
 import { MessageType, type Message } from '../wire/index.js';
 import type { Metrics } from '../cluster/metrics.js';
 import type { ClusterRuntime } from './cluster-runtime.js';
 import type { LocalDispatcher } from './local-dispatcher.js';
 
-/** A forwarded request and, once settled, its outcome. */
-interface PendingReply {
-  readonly id: number;
-  reply: Uint8Array | undefined;
-  error: RpcError | undefined;
+/**
+ * A forwarded request and, once settled, its outcome. The backend's answer comes to it by callback
+ * (hot path: one object per request instead of a Promise, its closures and a microtask).
+ */
+class PendingReply implements ReplyReceiver {
+  reply: Uint8Array | undefined = undefined;
+  error: RpcError | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly route: string,
+    readonly session: Session,
+    readonly queue: ReplyQueue,
+    readonly started: number,
+    readonly onSettled: (slot: PendingReply) => void,
+  ) {}
+
+  replied(body: Uint8Array): void {
+    this.reply = body;
+    this.onSettled(this);
+  }
+
+  failed(error: RpcError): void {
+    this.error = error;
+    this.onSettled(this);
+  }
 }
 
 /** A session's forwarded requests in the order they were sent; `head` is the oldest unanswered. */
@@ -76,26 +97,25 @@ export class ForwardingDispatcher implements Dispatcher {
       }
       return;
     }
-    const slot: PendingReply = { id: message.id, reply: undefined, error: undefined };
     let queue = this.#pending.get(session);
     if (!queue) this.#pending.set(session, (queue = { slots: [], head: 0 }));
-    queue.slots.push(slot);
     const metrics = this.#metrics;
     const started = metrics ? performance.now() : 0;
+    const slot = new PendingReply(message.id, op.route, session, queue, started, this.#onSettled);
+    queue.slots.push(slot);
     metrics?.forwardStarted();
-    invoker.call(op, message.body, opts).then(
-      (reply) => {
-        this.#settled(op.route, started);
-        slot.reply = reply;
-        this.#release(session, queue);
-      },
-      (err: unknown) => {
-        this.#settled(op.route, started);
-        slot.error = RpcError.from(err);
-        this.#release(session, queue);
-      },
-    );
+    callInto(invoker, op, message.body, opts, slot);
   }
+
+  /** A forwarded request's reply or failure came (runs in the transport's receive loop: never throws). */
+  readonly #onSettled = (slot: PendingReply): void => {
+    try {
+      this.#settled(slot.route, slot.started);
+      this.#release(slot.session, slot.queue);
+    } catch (err) {
+      this.#runtime.logError(err, `answering forwarded ${slot.route} failed`);
+    }
+  };
 
   /**
    * Answers the session's settled requests from the oldest on. The backend runs a session's calls

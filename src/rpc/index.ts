@@ -18,6 +18,7 @@ export {
   type RpcConnectionOptions,
 } from './rpc-connection.js';
 export { IncomingCall } from './incoming-calls.js';
+export { callInto, type ReceiverInvoker, type ReplyReceiver } from './reply-receiver.js';
 export { CallDispatcher, type CallDispatcherOptions, type CallOrigin } from './call-dispatcher.js';
 export type { ConnectOptions, FrameConnection, FrameListener, FrameSink, Transport } from './frame.js';
 export {

@@ -1,12 +1,12 @@
 import { attachCallSite, type CallSite } from './call-site.js';
 import { DeadlineTimer, now } from './deadline-timer.js';
 import { RpcError, type RpcCode } from './errors.js';
+import { PromiseReceiver, failLater, type ReplyReceiver } from './reply-receiver.js';
 
 /** One outstanding two-way call. A class, so every entry has the same shape (hot path). */
 class PendingCall {
   constructor(
-    readonly resolve: (body: Uint8Array) => void,
-    readonly reject: (err: RpcError) => void,
+    readonly receiver: ReplyReceiver,
     readonly deadline: number,
     readonly site: CallSite | undefined,
     readonly signal: AbortSignal | undefined,
@@ -55,21 +55,24 @@ export class PendingCalls {
    */
   add(id: number, timeoutMs: number, signal: AbortSignal | undefined, site: CallSite | undefined): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve, reject) => {
-      if (this.#closed !== undefined) return reject(withSite(copyError(this.#closed), site));
-      if (signal?.aborted) return reject(withSite(new RpcError('cancelled', undefined, { cause: signal.reason }), site));
-      const deadline = timeoutMs === Infinity ? Infinity : now() + timeoutMs;
-      const onAbort = signal === undefined ? undefined : () => this.#abort(id, signal);
-      this.#calls.set(id, new PendingCall(resolve, reject, deadline, site, signal, onAbort));
-      if (onAbort !== undefined) signal!.addEventListener('abort', onAbort, { once: true });
-      if (deadline !== Infinity) this.#timer.schedule(deadline);
+      const refused = this.#refusal(signal, site);
+      if (refused !== undefined) return reject(refused);
+      this.#register(id, timeoutMs, signal, site, new PromiseReceiver(resolve, reject));
     });
+  }
+
+  /** As {@link add}, with the outcome going to `receiver` (a refusal at once comes in a microtask). */
+  addReceiver(id: number, timeoutMs: number, signal: AbortSignal | undefined, site: CallSite | undefined, receiver: ReplyReceiver): void {
+    const refused = this.#refusal(signal, site);
+    if (refused !== undefined) return failLater(receiver, refused);
+    this.#register(id, timeoutMs, signal, site, receiver);
   }
 
   /** Settles call `id` with its reply body; false if the id is unknown (late or bogus reply). */
   resolve(id: number, body: Uint8Array): boolean {
     const call = this.#take(id);
     if (call === undefined) return false;
-    call.resolve(body);
+    call.receiver.replied(body);
     return true;
   }
 
@@ -77,7 +80,7 @@ export class PendingCalls {
   reject(id: number, err: RpcError): boolean {
     const call = this.#take(id);
     if (call === undefined) return false;
-    call.reject(withSite(err, call.site));
+    call.receiver.failed(withSite(err, call.site));
     return true;
   }
 
@@ -90,8 +93,23 @@ export class PendingCalls {
     this.#calls.clear();
     for (const call of calls) {
       detach(call);
-      call.reject(withSite(copyError(this.#closed), call.site));
+      call.receiver.failed(withSite(copyError(this.#closed), call.site));
     }
+  }
+
+  /** Why a new call fails at once (table closed, signal fired), or undefined. */
+  #refusal(signal: AbortSignal | undefined, site: CallSite | undefined): RpcError | undefined {
+    if (this.#closed !== undefined) return withSite(copyError(this.#closed), site);
+    if (signal?.aborted) return withSite(new RpcError('cancelled', undefined, { cause: signal.reason }), site);
+    return undefined;
+  }
+
+  #register(id: number, timeoutMs: number, signal: AbortSignal | undefined, site: CallSite | undefined, receiver: ReplyReceiver): void {
+    const deadline = timeoutMs === Infinity ? Infinity : now() + timeoutMs;
+    const onAbort = signal === undefined ? undefined : () => this.#abort(id, signal);
+    this.#calls.set(id, new PendingCall(receiver, deadline, site, signal, onAbort));
+    if (onAbort !== undefined) signal!.addEventListener('abort', onAbort, { once: true });
+    if (deadline !== Infinity) this.#timer.schedule(deadline);
   }
 
   #take(id: number): PendingCall | undefined {

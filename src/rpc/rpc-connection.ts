@@ -10,6 +10,7 @@ import { RpcError } from './errors.js';
 import type { FrameConnection } from './frame.js';
 import { consoleLogger, type RpcLogger } from './logger.js';
 import { PendingCalls } from './pending-calls.js';
+import { failLater, type ReceiverInvoker, type ReplyReceiver } from './reply-receiver.js';
 
 /** How a call names its operation on the wire. */
 export type Routing = 'route' | 'code' | 'both';
@@ -49,7 +50,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
  * outgoing calls and, when given an adapter, dispatches incoming calls on the same connection, so
  * either side can call the other (a client behind NAT serving an interface to the server).
  */
-export class RpcConnection implements Invoker {
+export class RpcConnection implements ReceiverInvoker {
   readonly #frames: FrameConnection;
   readonly #pending: PendingCalls;
   readonly #dispatcher: CallDispatcher;
@@ -136,15 +137,25 @@ export class RpcConnection implements Invoker {
     if (!(timeoutMs > 0)) return Promise.reject(attachCallSite(new RpcError('deadline_exceeded', `timeoutMs ${timeoutMs}`), site));
     if (this.isClosed || signal?.aborted) return this.#pending.add(0, timeoutMs, signal, site);
     const id = this.#nextId();
-    let frame: Uint8Array;
-    try {
-      frame = encodeEnvelope(requestEnvelope('request', id, this.#fields(op, opts, timeoutMs), args));
-    } catch (err) {
-      return Promise.reject(attachCallSite(new RpcError('bad_payload', errorMessage(err), { cause: err }), site));
-    }
+    const frame = this.#requestFrame(id, op, args, opts, timeoutMs);
+    if (frame instanceof RpcError) return Promise.reject(attachCallSite(frame, site));
     const reply = this.#pending.add(id, timeoutMs, signal, site);
     this.#frames.send(frame);
     return reply;
+  }
+
+  /** Two-way call whose outcome goes to `receiver` (hot path of forwarding: no Promise per call). */
+  callInto(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, receiver: ReplyReceiver): void {
+    const site = this.#captureSites ? new CallSite() : undefined;
+    const signal = opts?.signal;
+    const timeoutMs = opts?.timeoutMs ?? this.#defaultTimeoutMs;
+    if (!(timeoutMs > 0)) return failLater(receiver, attachCallSite(new RpcError('deadline_exceeded', `timeoutMs ${timeoutMs}`), site));
+    if (this.isClosed || signal?.aborted) return this.#pending.addReceiver(0, timeoutMs, signal, site, receiver);
+    const id = this.#nextId();
+    const frame = this.#requestFrame(id, op, args, opts, timeoutMs);
+    if (frame instanceof RpcError) return failLater(receiver, attachCallSite(frame, site));
+    this.#pending.addReceiver(id, timeoutMs, signal, site, receiver);
+    this.#frames.send(frame);
   }
 
   /** One-way call: nothing comes back; a failure to send goes to `onSendError` (or the logger). */
@@ -176,6 +187,15 @@ export class RpcConnection implements Invoker {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** The encoded request envelope of two-way call `id`, or why it cannot be encoded. */
+  #requestFrame(id: number, op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, timeoutMs: number): Uint8Array | RpcError {
+    try {
+      return encodeEnvelope(requestEnvelope('request', id, this.#fields(op, opts, timeoutMs), args));
+    } catch (err) {
+      return new RpcError('bad_payload', errorMessage(err), { cause: err });
+    }
   }
 
   #fields(op: OperationRef, opts: RpcCallOptions | undefined, timeoutMs: number | undefined): RequestFields {

@@ -1,7 +1,8 @@
-import type { Invoker, OperationRef } from '../rpc/call.js';
+import type { OperationRef } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
 import type { FrameConnection } from '../rpc/frame.js';
 import type { RpcLogger } from '../rpc/logger.js';
+import type { ReceiverInvoker, ReplyReceiver } from '../rpc/reply-receiver.js';
 import { RpcConnection, type RpcCallOptions } from '../rpc/rpc-connection.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { ConnectWaiters } from './connect-waiters.js';
@@ -35,7 +36,7 @@ export type PooledLinkState = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
  * One connection of a pool to one peer, reconnecting by itself. Every call made through the same
  * link travels on the same TCP connection, so calls keep the order they were made in.
  */
-export class PooledLink implements Invoker {
+export class PooledLink implements ReceiverInvoker {
   readonly #options: PooledLinkOptions;
   readonly #waiters: ConnectWaiters;
   #state: PooledLinkState = 'idle';
@@ -63,6 +64,15 @@ export class PooledLink implements Invoker {
     if (this.#state === 'down' || this.#state === 'closed') return Promise.reject(this.#unavailable());
     if (this.#state === 'idle') this.#connect();
     return this.#waiters.call(op, args, opts);
+  }
+
+  /** Two-way call by callback (hot path of forwarding); a link not up goes through {@link call}. */
+  callInto(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, receiver: ReplyReceiver): void {
+    if (this.#state === 'up') return this.#rpc!.callInto(op, args, opts, receiver);
+    this.call(op, args, opts).then(
+      (body) => receiver.replied(body),
+      (err: unknown) => receiver.failed(RpcError.from(err)),
+    );
   }
 
   /** One-way call; one that cannot be sent (link down) is logged. */
