@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
+import { decodeResumable, encodeResumable, type ResumableSnapshot } from '../cluster/resumable-snapshot.js';
 import type { ServerInfo } from '../cluster/server-info.js';
 import { StickyBindings } from '../cluster/sticky-bindings.js';
 import type { ClientSession, Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
@@ -25,6 +26,8 @@ import { EMPTY_BYTES } from '../wire/bytes.js';
 
 /** System calls from one server to another go on one pooled connection so they keep their order. */
 const SYSTEM_KEY = 0;
+/** How long a gateway waits for another to give up a parked session (within a client's handshake). */
+const CLAIM_TIMEOUT_MS = 2000;
 
 /** A gateway's sessions with a user bound, one per user (the one it indexes), for the binding refresher. */
 function* boundSessions(gateway: Gateway): Generator<{ uid: string; sessionId: string }> {
@@ -141,7 +144,11 @@ export class ClusterRuntime implements RemoteSessionHost {
       sessionBound: (s, uid) => void this.#registerUser(s, uid),
       sessionClosed: (s, reason) => this.#sessionClosed(s, reason),
       sessionRestored: (s, kept) => this.#moves.restored(s, kept),
-      resumeStore: registryResumeStore(this.#options.registry, (sid) => [...(this.#servedBy.get(sid) ?? [])]),
+      resumeStore: registryResumeStore(
+        this.#options.registry,
+        (sid) => [...(this.#servedBy.get(sid) ?? [])],
+        (sid, token) => this.#claimParked(sid, token),
+      ),
     };
   }
 
@@ -198,6 +205,24 @@ export class ClusterRuntime implements RemoteSessionHost {
   #appeared(m: ServerInfo, afterStart: boolean): void {
     if (m.frontend) this.#reconciler.gatewayBack(m.id);
     if (this.#gateway && afterStart) this.#sendSystem(m, SystemOps.recheck, encodeFramedJson({ id: this.self.id }, EMPTY_BYTES));
+  }
+
+  /** Asks the gateway that handed out `sid` for its parked session with `token`; undefined when it has none. */
+  async #claimParked(sid: string, token: string): Promise<ResumableSnapshot | undefined> {
+    const server = this.#byId.get(frontendOf(sid));
+    if (!server?.frontend || server.id === this.self.id) return undefined;
+    const args = encodeFramedJson({ token }, EMPTY_BYTES);
+    const reply = await this.#options.transport.invoker(server, SYSTEM_KEY).call(SystemOps.release, args, { timeoutMs: Math.min(CLAIM_TIMEOUT_MS, this.callTimeoutMs) });
+    return reply.byteLength === 0 ? undefined : decodeResumable(reply);
+  }
+
+  /** Gives a session parked here to the gateway its client came back to, with the servers holding copies of it. */
+  #releaseParked(token: string): Uint8Array {
+    const kept = this.#gateway?.resume?.release(token);
+    if (!kept) return EMPTY_BYTES;
+    const served = kept.sessionId === undefined ? undefined : this.#servedBy.get(kept.sessionId);
+    if (kept.sessionId !== undefined) this.#servedBy.delete(kept.sessionId);
+    return encodeResumable({ ...kept, servedBy: [...(served ?? [])] });
   }
 
   async #askAlive(server: ServerInfo, sids: readonly string[]): Promise<AliveAnswer> {
@@ -403,6 +428,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       sessionClosed: (sid, reason) => this.#backend.sessionClosed(sid, reason),
       sessionMoved: (from, to, frontendId, incarnation) => void this.#backend.sessionMoved(from, to, frontendId, incarnation),
       recheck: (frontendId) => this.#reconciler.check(frontendId),
+      releaseParked: (token) => this.#releaseParked(token),
       leaving: (id) => {
         this.#leaving.announced(id);
         this.#byService.clear();

@@ -7,7 +7,11 @@ import type { ResumableState, ResumeStore } from '../gateway/index.js';
  * the gateway that holds them. Each snapshot saved lists the servers holding copies of the session
  * (`servedBy`, answered per session id), for the gateway that restores it to tell them it moved.
  */
-export function registryResumeStore(registry: SessionRegistry | undefined, servedBy: (sessionId: string) => string[] = () => []): ResumeStore | undefined {
+export function registryResumeStore(
+  registry: SessionRegistry | undefined,
+  servedBy: (sessionId: string) => string[] = () => [],
+  claimParked?: ResumeStore['claimParked'],
+): ResumeStore | undefined {
   if (!registry?.saveResumable || !registry.refreshResumable || !registry.dropResumable || !registry.takeResumable) return undefined;
   const r = registry as Required<Pick<SessionRegistry, 'saveResumable' | 'refreshResumable' | 'dropResumable' | 'takeResumable'>>;
   const update = registry.updateResumable?.bind(registry);
@@ -18,5 +22,6 @@ export function registryResumeStore(registry: SessionRegistry | undefined, serve
     refresh: (tokens, ttlMs) => r.refreshResumable(tokens, ttlMs),
     drop: (token) => r.dropResumable(token),
     take: (token) => r.takeResumable(token),
+    claimParked,
   };
 }

@@ -32,6 +32,8 @@ export interface SystemTarget {
   sessionMoved(from: string, to: string, frontendId: string, incarnation: string): void;
   /** Gateway `frontendId` asks this backend to check its copies of that gateway's sessions. */
   recheck(frontendId: string): void;
+  /** A session parked here, given up to the gateway its client came back to (encoded), or an empty body. */
+  releaseParked(token: string): Uint8Array;
   /** Server `id` announced it leaves: stop routing to it. */
   leaving(id: string): void;
 }
@@ -71,6 +73,7 @@ export function systemEntries(t: SystemTarget): OperationEntry<SystemTarget>[] {
         return encodeFramedJson({ incarnation: t.incarnation, alive }, EMPTY_BYTES);
       },
     },
+    { ...SystemOps.release, invoke: (_s, bytes) => t.releaseParked(field(decodeFramedJson(bytes).header, 'token')) },
     entry(SystemOps.leaving, (h) => t.leaving(field(h, 'id'))),
   ];
 }

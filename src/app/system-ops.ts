@@ -31,6 +31,12 @@ export const SystemOps = {
    * `{from, to, frontendId, incarnation}`: re-key the copy of `from`, keeping its state and hooks.
    */
   moved: op('__yard.be.moved'),
+  /**
+   * To a gateway: a client came back elsewhere with the token of a session parked here. `{token}`;
+   * two-way, answers the session as a resumable snapshot with its pushes (and ends it here), or
+   * an empty body when it is not parked here.
+   */
+  release: op('__yard.gw.release', false),
   /** To a backend: gateway `{id}` appeared, or saw you appear; check your copies of its sessions. */
   recheck: op('__yard.be.recheck'),
   /** To every server: the sender is leaving; stop routing to it. `{id}`. Two-way: the sender waits for it. */

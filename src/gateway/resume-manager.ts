@@ -24,6 +24,8 @@ export interface ResumeHost {
   /** A session was restored from the shared store (saved by another gateway or process) as `session`. */
   sessionRestored(session: Session, kept: ResumableState): void;
   group(name: string): Group;
+  /** Whether session id `sid` was handed out by this gateway process. */
+  ownsSession(sid: string): boolean;
 }
 
 /** A 128-bit random token, base64url (22 characters). */
@@ -117,6 +119,7 @@ export class ResumeManager {
       return undefined;
     }
     if (!kept) return undefined;
+    if (kept.seq === undefined && kept.sessionId !== undefined) kept = (await this.#claimParked(store, kept.sessionId, req.token)) ?? kept;
     if (conn.state !== ConnState.Authenticating) {
       this.#track(store.save(req.token, kept, 2 * this.#options.graceMs)); // the client left meanwhile: keep it for its next try
       return undefined;
@@ -148,6 +151,22 @@ export class ResumeManager {
     this.#host.sessionRestored(session, kept);
     if (whole) return { ...answer, seq: req.lastSeq, ok: true };
     return { ...answer, seq: state.replay.lastSeq, ok: false, reason: 'resync' };
+  }
+
+  /**
+   * Another gateway (or worker) got the token of a session parked here: the session leaves with its
+   * push number and every push its buffer holds, for that gateway to resume it whole. Undefined
+   * when it is not parked here (unknown, connected, being claimed, or closed).
+   */
+  release(token: string): ResumableState | undefined {
+    const session = this.#byToken.get(token);
+    const state = session?.resume;
+    if (!session || !state || session.closed || !this.#parked.has(session)) return undefined;
+    const pushes = state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
+    const kept: ResumableState = { ...storedState(session, state), seq: state.replay.lastSeq, pushes };
+    this.#saved.delete(session); // the other gateway took it from the store already
+    this.#host.endSession(session, CloseReason.resumedElsewhere, true);
+    return kept;
   }
 
   /**
@@ -292,6 +311,17 @@ export class ResumeManager {
     state.token = newToken();
     this.#byToken.set(state.token, session);
     state.changed();
+  }
+
+  /** The session with its pushes from the gateway that holds it parked, if it does; failures mean no. */
+  async #claimParked(store: ResumeStore, sessionId: string, token: string): Promise<ResumableState | undefined> {
+    if (!store.claimParked || this.#host.ownsSession(sessionId)) return undefined;
+    try {
+      return await store.claimParked(sessionId, token);
+    } catch (err) {
+      this.#host.logger.warn({ err, session: sessionId }, 'the gateway holding a parked session did not give it up; the client resyncs');
+      return undefined;
+    }
   }
 
   /** Logs store failures once per outage rather than on every sweep. */

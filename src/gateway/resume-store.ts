@@ -39,6 +39,12 @@ export interface ResumeStore {
   drop(token: string): Promise<void>;
   /** Removes and returns the state under `token`, atomically: of two gateways asking, one gets it. */
   take(token: string): Promise<ResumableState | undefined>;
+  /**
+   * Asks the gateway that still holds session `sessionId` parked (its client came back elsewhere:
+   * another gateway, or a sibling worker) to give it up with its pushes, so it resumes whole here.
+   * Undefined when that gateway does not hold it parked. Optional: without it such a client resyncs.
+   */
+  claimParked?(sessionId: string, token: string): Promise<ResumableState | undefined>;
 }
 
 /** What a client sends in `sys.resume` to get its session back. */
