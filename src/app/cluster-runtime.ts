@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
-import { decodeResumable, encodeResumable, type ResumableSnapshot } from '../cluster/resumable-snapshot.js';
 import type { ServerInfo } from '../cluster/server-info.js';
 import { StickyBindings } from '../cluster/sticky-bindings.js';
 import type { ClientSession, Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
@@ -26,8 +25,6 @@ import { EMPTY_BYTES } from '../wire/bytes.js';
 
 /** System calls from one server to another go on one pooled connection so they keep their order. */
 const SYSTEM_KEY = 0;
-/** How long a gateway waits for another to give up a parked session (within a client's handshake). */
-const CLAIM_TIMEOUT_MS = 2000;
 
 /** A gateway's sessions with a user bound, one per user (the one it indexes), for the binding refresher. */
 function* boundSessions(gateway: Gateway): Generator<{ uid: string; sessionId: string }> {
@@ -68,6 +65,17 @@ export class ClusterRuntime implements RemoteSessionHost {
     self: () => ({ id: this.self.id, incarnation: this.incarnation }),
     servedBy: (sid, id) => this.servedBy(sid, id),
     send: (id, op, args) => this.#toServer(id, op, args),
+    call: (id, op, args, timeoutMs) => {
+      const server = this.#byId.get(id);
+      if (!server?.frontend || id === this.self.id) return undefined;
+      return this.#options.transport.invoker(server, SYSTEM_KEY).call(op, args, { timeoutMs: Math.min(timeoutMs, this.callTimeoutMs) });
+    },
+    releaseParked: (token) => this.#gateway?.resume?.release(token),
+    takeServedBy: (sid) => {
+      const served = this.#servedBy.get(sid);
+      this.#servedBy.delete(sid);
+      return [...(served ?? [])];
+    },
   });
   #byId = new Map<string, ServerInfo>();
   /** Candidates per service (null: nobody serves it); cleared when membership or leaving changes. */
@@ -147,7 +155,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       resumeStore: registryResumeStore(
         this.#options.registry,
         (sid) => [...(this.#servedBy.get(sid) ?? [])],
-        (sid, token) => this.#claimParked(sid, token),
+        (sid, token) => this.#moves.claim(sid, token),
       ),
     };
   }
@@ -205,24 +213,6 @@ export class ClusterRuntime implements RemoteSessionHost {
   #appeared(m: ServerInfo, afterStart: boolean): void {
     if (m.frontend) this.#reconciler.gatewayBack(m.id);
     if (this.#gateway && afterStart) this.#sendSystem(m, SystemOps.recheck, encodeFramedJson({ id: this.self.id }, EMPTY_BYTES));
-  }
-
-  /** Asks the gateway that handed out `sid` for its parked session with `token`; undefined when it has none. */
-  async #claimParked(sid: string, token: string): Promise<ResumableSnapshot | undefined> {
-    const server = this.#byId.get(frontendOf(sid));
-    if (!server?.frontend || server.id === this.self.id) return undefined;
-    const args = encodeFramedJson({ token }, EMPTY_BYTES);
-    const reply = await this.#options.transport.invoker(server, SYSTEM_KEY).call(SystemOps.release, args, { timeoutMs: Math.min(CLAIM_TIMEOUT_MS, this.callTimeoutMs) });
-    return reply.byteLength === 0 ? undefined : decodeResumable(reply);
-  }
-
-  /** Gives a session parked here to the gateway its client came back to, with the servers holding copies of it. */
-  #releaseParked(token: string): Uint8Array {
-    const kept = this.#gateway?.resume?.release(token);
-    if (!kept) return EMPTY_BYTES;
-    const served = kept.sessionId === undefined ? undefined : this.#servedBy.get(kept.sessionId);
-    if (kept.sessionId !== undefined) this.#servedBy.delete(kept.sessionId);
-    return encodeResumable({ ...kept, servedBy: [...(served ?? [])] });
   }
 
   async #askAlive(server: ServerInfo, sids: readonly string[]): Promise<AliveAnswer> {
@@ -428,7 +418,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       sessionClosed: (sid, reason) => this.#backend.sessionClosed(sid, reason),
       sessionMoved: (from, to, frontendId, incarnation) => void this.#backend.sessionMoved(from, to, frontendId, incarnation),
       recheck: (frontendId) => this.#reconciler.check(frontendId),
-      releaseParked: (token) => this.#releaseParked(token),
+      releaseParked: (token) => this.#moves.release(token),
       leaving: (id) => {
         this.#leaving.announced(id);
         this.#byService.clear();
