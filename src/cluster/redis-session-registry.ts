@@ -135,7 +135,8 @@ export class RedisSessionRegistry implements SessionRegistry {
       switchyardRefreshBindings: { lua: REFRESH },
       switchyardTake: { lua: TAKE, numberOfKeys: 1 },
     };
-    this.#redis = createRedisClient(url, timeout, { scripts }) as Redis & RegistryCommands;
+    // Auto-pipelining: commands issued in one turn (a sweep's snapshot saves, a burst of binds) share one round trip.
+    this.#redis = createRedisClient(url, timeout, { scripts, enableAutoPipelining: true }) as Redis & RegistryCommands;
     this.#redis.on('ready', () => this.#onReady());
     this.#redis.on('error', (err: Error) => this.#onError(err));
     // A connection lost and regained before any reconnect attempt failed raises no 'error': count
