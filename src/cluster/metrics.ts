@@ -17,7 +17,8 @@
  * plus, unless turned off, prom-client's process and Node.js metrics prefixed `switchyard_`.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { HistogramSeries, RouteHistogram } from './route-histogram.js';
 import { ConfigError } from '../wire/errors.js';
 
 /** Bucket bounds of `switchyard_request_duration_seconds`, in seconds: 1 ms to 10 s. */
@@ -48,11 +49,27 @@ export interface ConnectionStats {
   readonly errors: Readonly<Record<string, number>>;
 }
 
-/** The labelled children of one route, looked up once and reused. */
-interface RouteSeries {
-  readonly in: Counter.Internal;
-  readonly out: Counter.Internal;
-  readonly duration: Histogram.Internal<'route'>;
+/**
+ * The labelled children of one route, looked up once and reused, and the messages counted since
+ * the last scrape: hot-path counts are plain additions, added to the counters when scraped.
+ */
+class RouteSeries {
+  in = 0;
+  out = 0;
+
+  constructor(
+    readonly inCounter: Counter.Internal,
+    readonly outCounter: Counter.Internal,
+    readonly duration: HistogramSeries,
+  ) {}
+
+  /** Adds the messages counted since the last scrape to the counters. */
+  flush(): void {
+    if (this.in > 0) this.inCounter.inc(this.in);
+    if (this.out > 0) this.outCounter.inc(this.out);
+    this.in = 0;
+    this.out = 0;
+  }
 }
 
 /**
@@ -67,10 +84,12 @@ export class Metrics {
   readonly #connectionsTotal: Counter;
   readonly #messagesIn: Counter<'route'>;
   readonly #messagesOut: Counter<'route'>;
-  readonly #duration: Histogram<'route'>;
+  readonly #duration: RouteHistogram;
   readonly #errors: Counter<'code'>;
   readonly #drops: Counter;
   readonly #forwardDepth: Gauge;
+  /** Forwarded requests awaiting a reply now (set on the gauge when scraped). */
+  #forwarding = 0;
   readonly #systemDrops: Counter<'reason'>;
   readonly #lag: IntervalHistogram;
   readonly #lagGauge: Gauge;
@@ -87,18 +106,23 @@ export class Metrics {
     const registers = [this.registry];
     this.#connections = new Gauge({ name: 'switchyard_connections', help: 'Client connections open now.', registers, collect: () => this.#collectStats() });
     this.#connectionsTotal = new Counter({ name: 'switchyard_connections_total', help: 'Client connections accepted.', registers });
-    this.#messagesIn = new Counter({ name: 'switchyard_messages_in_total', help: 'Client messages received, by route.', labelNames: ['route'], registers });
-    this.#messagesOut = new Counter({ name: 'switchyard_messages_out_total', help: 'Messages sent to clients (responses and pushes), by route.', labelNames: ['route'], registers });
-    this.#duration = new Histogram({
-      name: 'switchyard_request_duration_seconds',
-      help: 'Time from a client request to its response, in seconds, by route.',
-      labelNames: ['route'],
-      buckets: [...(options.durationBuckets ?? DEFAULT_DURATION_BUCKETS)],
-      registers,
-    });
+    const flushRoutes = (): void => this.#flushRoutes();
+    this.#messagesIn = new Counter({ name: 'switchyard_messages_in_total', help: 'Client messages received, by route.', labelNames: ['route'], registers, collect: flushRoutes });
+    this.#messagesOut = new Counter({ name: 'switchyard_messages_out_total', help: 'Messages sent to clients (responses and pushes), by route.', labelNames: ['route'], registers, collect: flushRoutes });
+    this.#duration = new RouteHistogram(
+      'switchyard_request_duration_seconds',
+      'Time from a client request to its response, in seconds, by route.',
+      options.durationBuckets ?? DEFAULT_DURATION_BUCKETS,
+      this.registry,
+    );
     this.#errors = new Counter({ name: 'switchyard_errors_total', help: 'Errors by stable code.', labelNames: ['code'], registers });
     this.#drops = new Counter({ name: 'switchyard_send_queue_drops_total', help: 'Messages dropped because a client send queue was full.', registers });
-    this.#forwardDepth = new Gauge({ name: 'switchyard_forward_queue_depth', help: 'Forwarded requests awaiting a backend reply.', registers });
+    this.#forwardDepth = new Gauge({
+      name: 'switchyard_forward_queue_depth',
+      help: 'Forwarded requests awaiting a backend reply.',
+      registers,
+      collect: () => this.#forwardDepth.set(this.#forwarding),
+    });
     this.#systemDrops = new Counter({
       name: 'switchyard_system_messages_dropped_total',
       help: 'System messages to another server dropped: held too long for a server not in the membership (expired), past the holding limits (queue_full), or held when the server stopped (stopped).',
@@ -129,12 +153,12 @@ export class Metrics {
 
   /** A client message arrived on `route`. Hot path. */
   messageIn(route: string): void {
-    this.#route(route).in.inc();
+    this.#route(route).in++;
   }
 
   /** `count` messages went out to clients on `route` (a response counts under its request's route). Hot path. */
   messageOut(route: string, count = 1): void {
-    if (count > 0) this.#route(route).out.inc(count);
+    if (count > 0) this.#route(route).out += count;
   }
 
   /** A request on `route` was answered after `seconds`. Hot path. */
@@ -159,12 +183,12 @@ export class Metrics {
 
   /** A request was forwarded to a backend and awaits its reply. */
   forwardStarted(): void {
-    this.#forwardDepth.inc();
+    this.#forwarding++;
   }
 
   /** A forwarded request was answered, failed or timed out. */
   forwardSettled(): void {
-    this.#forwardDepth.dec();
+    this.#forwarding--;
   }
 
   /** `count` system messages to another server were dropped, for `reason` (`expired`, `queue_full`, `stopped`). */
@@ -205,7 +229,12 @@ export class Metrics {
   }
 
   #series(label: string): RouteSeries {
-    return { in: this.#messagesIn.labels(label), out: this.#messagesOut.labels(label), duration: this.#duration.labels(label) };
+    return new RouteSeries(this.#messagesIn.labels(label), this.#messagesOut.labels(label), this.#duration.series(label));
+  }
+
+  #flushRoutes(): void {
+    for (const series of this.#routes.values()) series.flush();
+    this.#other?.flush();
   }
 
   #collectStats(): void {
