@@ -22,7 +22,8 @@ export class HandlerCall implements Job, HandlerContext, CallContext {
   readonly #logger: Logger;
   #extra: Extra | undefined;
   #abort: AbortController | undefined;
-  readonly #onSessionClosed = (): void => this.#abort?.abort(new RpcError('cancelled', 'session closed'));
+  /** Aborts the call when the session closes; made with the signal, as most calls never read it. */
+  #onSessionClosed: (() => void) | undefined;
 
   /** @param sink where the answer goes: the session on a gateway, the forwarding reply on a backend. */
   constructor(session: ClientSession, message: Pick<Message, 'type' | 'id' | 'route' | 'body'>, entry: RouteEntry, logger: Logger, sink: ReplySink) {
@@ -47,7 +48,8 @@ export class HandlerCall implements Job, HandlerContext, CallContext {
   /** Aborts when the session closes while the call runs (created on first use). */
   get signal(): AbortSignal {
     if (!this.#abort) {
-      this.#abort = new AbortController();
+      const abort = (this.#abort = new AbortController());
+      this.#onSessionClosed = () => abort.abort(new RpcError('cancelled', 'session closed'));
       this.session.onClose(this.#onSessionClosed);
     }
     return this.#abort.signal;
@@ -94,7 +96,7 @@ export class HandlerCall implements Job, HandlerContext, CallContext {
   }
 
   #succeed(value: unknown): void {
-    if (this.#abort) this.session.offClose(this.#onSessionClosed);
+    if (this.#onSessionClosed) this.session.offClose(this.#onSessionClosed);
     if (!this.isRequest) return;
     let bytes: Uint8Array;
     try {
@@ -107,7 +109,7 @@ export class HandlerCall implements Job, HandlerContext, CallContext {
   }
 
   #fail(err: unknown): void {
-    if (this.#abort) this.session.offClose(this.#onSessionClosed);
+    if (this.#onSessionClosed) this.session.offClose(this.#onSessionClosed);
     const rpcErr = err instanceof ProtocolError ? new RpcError('bad_payload', err.message) : RpcError.from(err);
     if (rpcErr.code === 'internal') this.#logger.error({ err, route: this.route, session: this.session.id }, 'handler failed');
     else this.#logger.debug({ err: rpcErr, route: this.route }, 'handler refused the call');
