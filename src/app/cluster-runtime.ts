@@ -95,7 +95,8 @@ export class ClusterRuntime implements RemoteSessionHost {
     this.#sticky = new Set(options.stickyServices ?? []);
     this.#backend = new BackendService(registry, scheduler, logger, this, {
       restarted: (id) => this.#reconciler.check(id),
-      untilListed: (id) => this.#listing.until(id, this.#byId.has(id)),
+      // A gateway that announced it leaves is known: waiting for it to be listed again would only stall its drain.
+      untilListed: (id) => this.#listing.until(id, this.#byId.has(id) || this.#leaving.has(id)),
     });
     const backend = this.#backend;
     const host: CopyReconcilerHost = {
