@@ -15,11 +15,17 @@ export interface ProtoReaderOptions {
 }
 
 const DEFAULT_MAX_DEPTH = 100;
-const TWO_32 = 4294967296;
-/** High words below this keep a 64-bit value within 2^53, where number arithmetic is exact. */
-const SAFE_HI = 0x200000;
-/** High words from this up keep a negative 64-bit value within -2^53. */
-const SAFE_NEGATIVE_HI = 0xffe00000;
+/**
+ * A 64-bit scratch cell seen as two 32-bit halves and as one bigint, signed or unsigned: optimised
+ * code makes the bigint from the halves without a call into the runtime, which `BigInt(number)`
+ * needs for any value past 2^31.
+ */
+const HALVES = new Uint32Array(2);
+const INT64 = new BigInt64Array(HALVES.buffer);
+const UINT64 = new BigUint64Array(HALVES.buffer);
+/** Index of the low half in {@link HALVES}: 0 on little-endian machines. */
+const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
 
 /** Thrown for every malformed input. */
 function invalid(detail: string): ProtocolError {
@@ -78,21 +84,18 @@ export class ProtoReader {
     return (v >>> 1) ^ -(v & 1);
   }
 
-  /** Unsigned 64-bit varint. Hot path: a value below 2^53 becomes one bigint from a number. */
+  /** Unsigned 64-bit varint. */
   uint64(): bigint {
-    const lo = this.#varint() >>> 0;
-    const hi = this.#hi;
-    if (hi < SAFE_HI) return BigInt(hi * TWO_32 + lo);
-    return (BigInt(hi) << 32n) | BigInt(lo);
+    HALVES[LO] = this.#varint();
+    HALVES[HI] = this.#hi;
+    return UINT64[0]!;
   }
 
-  /** Signed 64-bit varint. Hot path: a value within ±2^53 becomes one bigint from a number. */
+  /** Signed 64-bit varint. */
   int64(): bigint {
-    const lo = this.#varint() >>> 0;
-    const hi = this.#hi;
-    if (hi < SAFE_HI) return BigInt(hi * TWO_32 + lo);
-    if (hi >= SAFE_NEGATIVE_HI) return BigInt((hi - TWO_32) * TWO_32 + lo);
-    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+    HALVES[LO] = this.#varint();
+    HALVES[HI] = this.#hi;
+    return INT64[0]!;
   }
 
   /** Zigzag-encoded signed 64-bit varint. */
