@@ -1,5 +1,5 @@
 import { decodeFramedJson } from '../cluster/framed-json.js';
-import { decodeUpdate, encodeSnapshot } from '../cluster/session-snapshot.js';
+import { decodeUpdate, encodeSnapshot, type SessionSnapshot } from '../cluster/session-snapshot.js';
 import type { Dispatcher, Session } from '../gateway/index.js';
 import { RpcError, callInto, type ReplyReceiver, type RpcCallOptions } from '../rpc/index.js';
 import { MessageType, type Message } from '../wire/index.js';
@@ -35,6 +35,9 @@ class PendingReply implements ReplyReceiver {
   }
 }
 
+/** Failures after which the backend may have run the call and its reply (with session changes) be lost. */
+const REPLY_MAYBE_LOST: ReadonlySet<string> = new Set(['deadline_exceeded', 'unavailable', 'cancelled']);
+
 /** A session's forwarded requests in the order they were sent; `head` is the oldest unanswered. */
 interface ReplyQueue {
   slots: PendingReply[];
@@ -55,6 +58,11 @@ export class ForwardingDispatcher implements Dispatcher {
   readonly #pending = new WeakMap<Session, ReplyQueue>();
   /** Encoded snapshots by session, reused until the session changes (most requests change nothing). */
   readonly #snapshots = new WeakMap<Session, { version: number; bytes: Uint8Array }>();
+  /**
+   * Sessions a forwarded reply may have been lost for (deadline passed, connection gone): the
+   * backend's copy may hold changes that never came back, so their next snapshot says `resync`.
+   */
+  readonly #unsure = new WeakSet<Session>();
 
   readonly #metrics: Metrics | undefined;
 
@@ -110,6 +118,7 @@ export class ForwardingDispatcher implements Dispatcher {
   /** A forwarded request's reply or failure came (runs in the transport's receive loop: never throws). */
   readonly #onSettled = (slot: PendingReply): void => {
     try {
+      if (slot.error && REPLY_MAYBE_LOST.has(slot.error.code)) this.#unsure.add(slot.session);
       this.#settled(slot.route, slot.started);
       this.#release(slot.session, slot.queue);
     } catch (err) {
@@ -162,12 +171,13 @@ export class ForwardingDispatcher implements Dispatcher {
   }
 
   #snapshot(session: Session): Uint8Array {
+    const resync = this.#unsure.delete(session);
     const cached = this.#snapshots.get(session);
-    if (cached && cached.version === session.version) return cached.bytes;
+    if (!resync && cached && cached.version === session.version) return cached.bytes;
     const movedFrom = this.#runtime.movedFrom(session.id);
-    const snap = { id: session.id, frontendId: session.frontendId, incarnation: this.#runtime.incarnation, uid: session.uid, version: session.version, data: session.data() };
-    const bytes = encodeSnapshot(movedFrom === undefined ? snap : { ...snap, movedFrom });
-    this.#snapshots.set(session, { version: session.version, bytes });
+    const snap: SessionSnapshot = { id: session.id, frontendId: session.frontendId, incarnation: this.#runtime.incarnation, uid: session.uid, version: session.version, data: session.data() };
+    const bytes = encodeSnapshot({ ...snap, ...(movedFrom === undefined ? {} : { movedFrom }), ...(resync ? { resync } : {}) });
+    if (!resync) this.#snapshots.set(session, { version: session.version, bytes });
     return bytes;
   }
 }

@@ -74,9 +74,12 @@ export class RemoteSession implements ClientSession {
     return this.#closeHooks.closed;
   }
 
-  /** Takes a newer snapshot from the gateway; an older one (taken before our writes landed) is ignored. */
+  /**
+   * Takes a newer snapshot from the gateway; an older one (taken before our writes landed) is
+   * ignored, unless it says `resync` (a reply carrying our writes may have been lost on the way).
+   */
   sync(snapshot: SessionSnapshot): void {
-    if (snapshot.version <= this.#version || this.#pending) return;
+    if (this.#pending || (snapshot.version <= this.#version && snapshot.resync !== true)) return;
     this.#uid = snapshot.uid;
     this.#data = new Map(Object.entries(snapshot.data));
     this.#version = snapshot.version;

@@ -12,6 +12,11 @@ export interface SessionSnapshot {
   readonly uid?: string;
   /** The gateway's session version when the snapshot was taken (see Session.version). */
   readonly version: number;
+  /**
+   * A reply for this session may have been lost (with the changes it carried back): the copy takes
+   * this snapshot even if its own version is newer, so it agrees with the gateway again.
+   */
+  readonly resync?: boolean;
   readonly data: Record<string, unknown>;
 }
 
@@ -37,6 +42,7 @@ export function decodeSnapshot(bytes: Uint8Array): SessionSnapshot {
     (v.incarnation !== undefined && typeof v.incarnation !== 'string') ||
     (v.movedFrom !== undefined && typeof v.movedFrom !== 'string') ||
     typeof v.version !== 'number' ||
+    (v.resync !== undefined && typeof v.resync !== 'boolean') ||
     !isRecord(v.data) ||
     (v.uid !== undefined && typeof v.uid !== 'string')
   ) {
