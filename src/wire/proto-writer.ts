@@ -184,15 +184,25 @@ export class ProtoWriter {
 
   /**
    * Length-delimited UTF-8 text. Hot path: a short string, whose UTF-8 surely fits a one-byte length,
-   * is written straight behind that byte and the length filled in after: one call into native code
-   * instead of two (measuring, then writing).
+   * is written straight behind that byte and the length filled in after. Its characters are copied
+   * in JavaScript while they are ASCII, which for a short string costs less than the call into
+   * native code; at the first other character the whole string is written again natively.
    */
   string(value: string): this {
-    if (value.length <= SHORT_STRING_UNITS) {
-      this.#reserve(1 + 3 * value.length);
-      const n = utf8Write(this.#buf, value, this.#pos + 1);
-      this.#buf[this.#pos] = n;
-      this.#pos += 1 + n;
+    const units = value.length;
+    if (units <= SHORT_STRING_UNITS) {
+      this.#reserve(1 + 3 * units);
+      const buf = this.#buf;
+      const start = this.#pos + 1;
+      let i = 0;
+      while (i < units) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i++] = c;
+      }
+      const n = i === units ? units : utf8Write(buf, value, start);
+      buf[start - 1] = n;
+      this.#pos = start + n;
       return this;
     }
     const len = utf8Length(value);
