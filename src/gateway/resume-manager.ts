@@ -154,14 +154,20 @@ export class ResumeManager {
   }
 
   /**
-   * Another gateway (or worker) got the token of a session parked here: the session leaves with its
-   * push number and every push its buffer holds, for that gateway to resume it whole. Undefined
-   * when it is not parked here (unknown, connected, being claimed, or closed).
+   * Another gateway (or worker) got the token of a session held here: the session leaves with its
+   * push number and every push its buffer holds, for that gateway to resume it whole. A connection
+   * it is still on (the client saw the drop before we did) is dropped, as in {@link claim}.
+   * Undefined when it is not here (unknown, closed, or being claimed by a connection here).
    */
   release(token: string): ResumableState | undefined {
     const session = this.#byToken.get(token);
     const state = session?.resume;
-    if (!session || !state || session.closed || !this.#parked.has(session)) return undefined;
+    if (!session || !state || session.closed || state.claimant) return undefined;
+    const previous = state.connection;
+    if (previous) {
+      this.#detach(session, state);
+      previous.destroy(CloseReason.resumedElsewhere);
+    }
     const pushes = state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
     const kept: ResumableState = { ...storedState(session, state), seq: state.replay.lastSeq, pushes };
     this.#saved.delete(session); // the other gateway took it from the store already

@@ -24,10 +24,16 @@ after(async () => {
   await cluster?.stop();
 });
 
-/** A TCP relay to `target` on a fixed port: `close()` cuts every relayed connection and stops listening; `open()` listens again. */
+/**
+ * A TCP relay to `target` on a fixed port: `close()` cuts every relayed connection and stops
+ * listening (with `keepServerSide`, only the client side: the gateway still sees its connection
+ * open); `open()` listens again.
+ */
 class Relay {
   readonly #target: number;
   readonly #sockets = new Set<Socket>();
+  readonly #toServer = new Set<Socket>();
+  #keepServerSide = false;
   #server: Server | undefined;
   port = 0;
 
@@ -43,8 +49,12 @@ class Relay {
         s.on('close', () => this.#sockets.delete(s));
         s.on('error', () => undefined);
       }
-      inbound.pipe(outbound).pipe(inbound);
-      inbound.on('close', () => outbound.destroy());
+      this.#toServer.add(outbound);
+      inbound.pipe(outbound, { end: false });
+      outbound.pipe(inbound);
+      inbound.on('close', () => {
+        if (!this.#keepServerSide) outbound.destroy();
+      });
       outbound.on('close', () => inbound.destroy());
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
@@ -52,10 +62,11 @@ class Relay {
     this.#server = server;
   }
 
-  async close(): Promise<void> {
+  async close(keepServerSide = false): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    for (const s of this.#sockets) s.destroy();
+    this.#keepServerSide = keepServerSide;
+    for (const s of this.#sockets) if (!(keepServerSide && this.#toServer.has(s))) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
@@ -67,8 +78,14 @@ function heard(c: Client): string[] {
   return out;
 }
 
-test('a client that comes back through another gateway resumes whole: the first gateway gives up the parked session with its pushes', async () => {
+test('a client that comes back through another gateway resumes whole: the first gateway gives up the parked session with its pushes', () =>
+  comesBackElsewhere('zoe', false));
+
+test('the same when the first gateway still sees the old connection open: it drops it and gives the session up', () => comesBackElsewhere('ann', true));
+
+async function comesBackElsewhere(uid: string, halfOpen: boolean): Promise<void> {
   const { redis, gateA, gateB } = cluster;
+  const room = `den-${uid}`;
   const raw = new Redis(redis.url);
   const toA = new Relay(gateA.tcp!);
   const toB = new Relay(gateB.tcp!);
@@ -78,15 +95,15 @@ test('a client that comes back through another gateway resumes whole: the first 
   const kim = await connect(`tcp://127.0.0.1:${gateA.tcp}`);
   const yan = await connect(`tcp://127.0.0.1:${gateB.tcp}`);
   try {
-    await zoe.request('probe.login', { uid: 'zoe' });
-    await zoe.request('chat.join', { room: 'den', name: 'zoe' });
-    await kim.request('probe.login', { uid: 'kim' });
-    await kim.request('chat.join', { room: 'den', name: 'kim' });
-    await yan.request('probe.login', { uid: 'yan' });
-    await yan.request('chat.join', { room: 'den', name: 'yan' });
+    await zoe.request('probe.login', { uid });
+    await zoe.request('chat.join', { room, name: uid });
+    await kim.request('probe.login', { uid: `kim-${uid}` });
+    await kim.request('chat.join', { room, name: 'kim' });
+    await yan.request('probe.login', { uid: `yan-${uid}` });
+    await yan.request('chat.join', { room, name: 'yan' });
     const first = (await zoe.request('probe.session', {})) as { id: string };
     assert.match(first.id, /^gateA-/);
-    await until(async () => (await storedSnapshots(raw)).get('zoe')?.groups.includes('room:den') === true, 5000, 'snapshot of zoe in Redis with the room');
+    await until(async () => (await storedSnapshots(raw)).get(uid)?.groups.includes(`room:${room}`) === true, 5000, 'snapshot in Redis with the room');
 
     const events: string[] = [];
     zoe.on('disconnect', () => events.push('disconnect'));
@@ -96,7 +113,7 @@ test('a client that comes back through another gateway resumes whole: the first 
     const kimHeard = heard(kim);
 
     // Both relays shut: zoe's connection to A drops and neither gateway can be reached for now.
-    await toA.close();
+    await toA.close(halfOpen);
     await toB.close();
     await until(() => events.includes('disconnect'), 10_000, 'zoe saw its connection drop');
     // Said while zoe is away; once kim (on A) has it, A has put it in zoe's parked session too.
@@ -111,8 +128,8 @@ test('a client that comes back through another gateway resumes whole: the first 
 
     const now = (await zoe.request('probe.session', {})) as { id: string; uid: string; data: Record<string, unknown> };
     assert.match(now.id, /^gateB-/);
-    assert.equal(now.uid, 'zoe');
-    assert.equal(now.data.room, 'den');
+    assert.equal(now.uid, uid);
+    assert.equal(now.data.room, room);
     // The room reaches zoe on B exactly once (A holds no copy of the session any more), and a push by user id finds it.
     const next = nextPush<{ from: string; text: string }>(yan, 'chat.onMessage');
     await kim.request('chat.say', { text: 'welcome back' });
@@ -120,11 +137,11 @@ test('a client that comes back through another gateway resumes whole: the first 
     await until(() => zoeHeard.includes('kim:welcome back'), 5000, 'a later room message reached zoe on gateway B');
     assert.deepEqual(zoeHeard, ['yan:while away', 'kim:welcome back'], 'each message once, in order');
     const poked = nextPush<{ text: string }>(zoe, 'probe.onPoke');
-    assert.deepEqual(await yan.request('probe.poke', { uid: 'zoe', text: 'found you' }), { delivered: true });
+    assert.deepEqual(await yan.request('probe.poke', { uid, text: 'found you' }), { delivered: true });
     assert.deepEqual(await poked, { text: 'found you' });
   } finally {
     await Promise.all([zoe.close(), kim.close(), yan.close()]);
     await Promise.all([toA.close(), toB.close()]);
     raw.disconnect();
   }
-});
+}
