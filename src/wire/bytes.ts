@@ -5,15 +5,18 @@
 
 type NodeBuf = Buffer;
 type NodeBufferStatic = typeof Buffer;
-/** Node's Buffer method behind `toString('utf8', start, end)`, present since Node 0.x though not in its types. */
+/** Node's Buffer methods behind `toString('utf8' | 'latin1', start, end)`, present since Node 0.x though not in its types. */
 interface Utf8Slicer {
   utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
 }
 
 // Looked up on globalThis so the browser bundle carries no reference to Node's Buffer.
 const NodeBuffer = (globalThis as { Buffer?: NodeBufferStatic }).Buffer;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
+/** Browsers only; its label means windows-1252, which agrees with latin1 on ASCII, the only bytes it is used for. */
+let latin1Decoder: TextDecoder | undefined;
 
 /** A Buffer view of `u` without copying (Node only); `u` itself when it already is one. */
 function asBuffer(B: NodeBufferStatic, u: Uint8Array): NodeBuf {
@@ -52,6 +55,12 @@ export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): st
   // utf8Slice is what toString('utf8') ends in, without its argument handling: the codecs decode many short strings.
   if (NodeBuffer) return (asBuffer(NodeBuffer, bytes) as NodeBuf & Utf8Slicer).utf8Slice(start, end);
   return decoder.decode(bytes.subarray(start, end));
+}
+
+/** Decodes `bytes[start, end)` one character per byte (latin1): the ASCII bytes of it as UTF-8 would. */
+export function latin1Decode(bytes: Uint8Array, start: number, end: number): string {
+  if (NodeBuffer) return (asBuffer(NodeBuffer, bytes) as NodeBuf & Utf8Slicer).latin1Slice(start, end);
+  return (latin1Decoder ??= new TextDecoder('latin1')).decode(bytes.subarray(start, end));
 }
 
 /** Concatenates chunks into one array (no copy when there is only one). */

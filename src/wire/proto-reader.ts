@@ -5,7 +5,7 @@
  * there. Nested messages narrow the readable window with enter()/leave(), so a field can never run
  * past the end of the message that holds it.
  */
-import { utf8Decode } from './bytes.js';
+import { latin1Decode, utf8Decode } from './bytes.js';
 import { ProtocolError } from './errors.js';
 
 /** Limits of a {@link ProtoReader}. */
@@ -27,6 +27,14 @@ const UINT64 = new BigUint64Array(HALVES.buffer);
 const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 const HI = 1 - LO;
 
+/**
+ * Longest string cut out of {@link TEXT_WINDOW}: V8 copies a substring shorter than 13 characters
+ * (longer ones are slices that would keep the whole window alive as long as they live).
+ */
+const SHORT_TEXT = 12;
+/** Bytes of the message decoded at once, one character per byte, for the short strings in them. */
+const TEXT_WINDOW = 2048;
+
 /** Thrown for every malformed input. */
 function invalid(detail: string): ProtocolError {
   return new ProtocolError('ERR_BODY_INVALID', detail);
@@ -43,6 +51,9 @@ export class ProtoReader {
   #depth = 0;
   /** The high 32 bits of the last 64-bit varint read (the low bits are returned). */
   #hi = 0;
+  /** The bytes from #textStart on as latin1 text, made by the first short string that needs them. */
+  #text = '';
+  #textStart = 0;
 
   constructor(bytes: Uint8Array, options: ProtoReaderOptions = {}) {
     this.#buf = bytes;
@@ -155,11 +166,29 @@ export class ProtoReader {
     return out;
   }
 
-  /** Length-delimited UTF-8 text (invalid sequences become U+FFFD, as in protobuf's JS runtimes). */
+  /**
+   * Length-delimited UTF-8 text (invalid sequences become U+FFFD, as in protobuf's JS runtimes).
+   * Hot path: a short ASCII string is cut out of a window of the message decoded once as latin1,
+   * so the short strings of a message (map keys, tags) share one call into native code.
+   */
   string(): string {
     const len = this.#length();
     const at = this.#take(len);
-    return len === 0 ? '' : utf8Decode(this.#buf, at, at + len);
+    if (len === 0) return '';
+    const buf = this.#buf;
+    const end = at + len;
+    if (len <= SHORT_TEXT) {
+      let i = at;
+      while (i < end && buf[i]! < 0x80) i++;
+      if (i === end) {
+        if (at < this.#textStart || end > this.#textStart + this.#text.length) {
+          this.#textStart = at;
+          this.#text = latin1Decode(buf, at, Math.min(buf.length, at + TEXT_WINDOW));
+        }
+        return this.#text.substring(at - this.#textStart, end - this.#textStart);
+      }
+    }
+    return utf8Decode(buf, at, end);
   }
 
   /**
