@@ -19,6 +19,7 @@ import { createApp, type HandlerContext } from '../../src/index.js';
 import { silentLogger } from '../../src/rpc/index.js';
 import { TcpPoolTransport } from '../../src/transport/index.js';
 import { ConfigError } from '../../src/wire/errors.js';
+import { until } from '../support/poll.js';
 import { startRedis, type RedisService } from '../support/services.js';
 
 const logger = pino({ level: 'silent' });
@@ -35,15 +36,6 @@ after(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
-
-/** Polls `check` until it holds; fails naming `what` after a generous `timeoutMs` (no timing is asserted). */
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 const kinds: { name: string; make: (bindingTtlMs?: number) => SessionRegistry }[] = [
   { name: 'MemorySessionRegistry', make: (bindingTtlMs) => new MemorySessionRegistry({ bindingTtlMs }) },
@@ -64,7 +56,7 @@ for (const { name, make } of kinds) {
       assert.equal(r.bindingTtlMs, 300);
       await r.bind('dead1', { frontendId: 'gateX', sessionId: 'gateX-1' });
       assert.deepEqual(await r.lookup('dead1'), { frontendId: 'gateX', sessionId: 'gateX-1' });
-      await until(async () => (await r.lookup('dead1')) === undefined, 'the binding expired');
+      await until(async () => (await r.lookup('dead1')) === undefined, 15_000, 'the binding expired');
       assert.equal(await r.bind('dead1', { frontendId: 'gateY', sessionId: 'gateY-1' }), undefined, 'a later login sees no stale previous location');
       await r.unbind('dead1', 'gateY-1');
     } finally {
@@ -84,7 +76,7 @@ for (const { name, make } of kinds) {
         assert.deepEqual(await r.lookup('live1'), { frontendId: 'gate1', sessionId: 'gate1-1' }, `still bound after ${i + 1} checks`);
       }
       await refresher.stop();
-      await until(async () => (await r.lookup('live1')) === undefined, 'the binding expired once not refreshed');
+      await until(async () => (await r.lookup('live1')) === undefined, 15_000, 'the binding expired once not refreshed');
     } finally {
       await refresher.stop();
       await r.close();
@@ -105,7 +97,7 @@ for (const { name, make } of kinds) {
       // gate1 keeps refreshing its stale session: gate2's binding stays gate2's and still expires.
       refresher.start();
       assert.deepEqual(await r.lookup('moved1'), { frontendId: 'gate2', sessionId: 'gate2-3' });
-      await until(async () => (await r.lookup('moved1')) === undefined, "gate2's unrefreshed binding expired");
+      await until(async () => (await r.lookup('moved1')) === undefined, 15_000, "gate2's unrefreshed binding expired");
       await sleep(200);
       assert.equal(await r.lookup('moved1'), undefined, 'and gate1, still refreshing, did not take it back');
     } finally {
@@ -203,13 +195,13 @@ test('a clustered gateway keeps its logged-in user bound in Redis past several T
   try {
     const c = await connect(`ws://127.0.0.1:${app.gateway.addresses.ws!.port}/`);
     await c.request('acct.login', { uid: 'carol' });
-    await until(async () => (await raw.hget('ttlapp:uid:carol', 'frontendId')) === 'gate1', 'carol is bound to gate1');
+    await until(async () => (await raw.hget('ttlapp:uid:carol', 'frontendId')) === 'gate1', 15_000, 'carol is bound to gate1');
     for (let i = 0; i < 20; i++) {
       await sleep(150);
       assert.equal(await raw.hget('ttlapp:uid:carol', 'frontendId'), 'gate1', `still bound after ${i + 1} checks (five TTLs in all)`);
     }
     await c.close();
-    await until(async () => (await raw.exists('ttlapp:uid:carol')) === 0, 'carol was unbound when her session closed');
+    await until(async () => (await raw.exists('ttlapp:uid:carol')) === 0, 15_000, 'carol was unbound when her session closed');
   } finally {
     await app.stop();
   }
