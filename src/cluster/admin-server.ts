@@ -68,7 +68,8 @@ export class AdminServer {
   async start(): Promise<AdminAddress> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen(this.#port, this.#host, () => {
+      // Exclusive: each gateway worker answers for itself, not on a port shared through node:cluster.
+      this.#server.listen({ port: this.#port, host: this.#host, exclusive: true }, () => {
         this.#server.off('error', reject);
         resolve();
       });

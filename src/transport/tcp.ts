@@ -135,7 +135,9 @@ export function listenTcp(
   const server = net.createServer();
   return new Promise((resolve, reject) => {
     server.once('error', (err) => reject(new RpcError('unavailable', `cannot listen on ${url.href}: ${err.message}`, { cause: err })));
-    server.listen({ host, port }, () => {
+    // Exclusive: in a node:cluster worker, a listener of port 0 would otherwise share the primary's
+    // one port with the other workers, and a peer's connection reach whichever worker accepts it.
+    server.listen({ host, port, exclusive: true }, () => {
       const address = server.address() as net.AddressInfo;
       const listener = new TcpListener(server, `tcp://${hostPort(host, address.port)}`);
       server.removeAllListeners('error');
