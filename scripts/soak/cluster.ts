@@ -83,6 +83,8 @@ export interface ClusterShape {
   readonly resume: boolean;
   /** Worker processes of gate1. */
   readonly gatewayWorkers: number;
+  /** Between servers: NATS or TCP connection pools. */
+  readonly transport: 'nats' | 'tcp';
 }
 
 /** Grace period of resumable sessions, in ms (the gateway default). */
@@ -134,7 +136,7 @@ export async function planCluster(infra: Infrastructure, shape: ClusterShape): P
   const config = {
     app: APP,
     discovery: { kind: 'etcd', endpoints: [infra.etcd.endpoint], ttlSec: 10 },
-    transport: { kind: 'nats', servers: infra.nats.url },
+    transport: shape.transport === 'nats' ? { kind: 'nats', servers: infra.nats.url } : { kind: 'tcp' },
     registry: { kind: 'redis', url: infra.redis.url },
     dictionary,
     servers: servers.map((p) => configEntry(p, shape)),

@@ -9,6 +9,9 @@ import { parseArgs } from 'node:util';
 /** Kinds of fault the run can inject at intervals (see faults.ts). */
 export type FaultKind = 'kill-backend' | 'kill-gateway' | 'restart-nats';
 
+/** How the servers call each other: NATS, or TCP connection pools. */
+export type ServerTransportKind = 'nats' | 'tcp';
+
 /** Run settings after parsing. */
 export interface Settings {
   readonly minutes: number;
@@ -31,6 +34,8 @@ export interface Settings {
   readonly gatewayWorkers: number;
   /** The clients' request deadline, in ms. */
   readonly timeoutMs: number;
+  /** Between servers: NATS (default) or TCP pools (then NATS is not restarted: nothing uses it). */
+  readonly transport: ServerTransportKind;
 }
 
 /** Request deadline of the clients without faults, in ms. */
@@ -70,13 +75,17 @@ export function parseSettings(argv: string[]): Settings {
       tls: { type: 'boolean' },
       'gateway-workers': { type: 'string' },
       'timeout-ms': { type: 'string' },
+      transport: { type: 'string' },
     },
     strict: true,
   });
   const think = /^(\d+)-(\d+)$/.exec(values['think-ms'] ?? '150-450');
   if (!think || Number(think[1]) > Number(think[2])) throw new Error(`--think-ms must be MIN-MAX in ms, got ${values['think-ms']}`);
   const mix = values.faults === true;
-  const faults = ALL_FAULTS.filter((k) => values[k] ?? mix);
+  const transport = values.transport ?? 'nats';
+  if (transport !== 'nats' && transport !== 'tcp') throw new Error(`--transport must be nats or tcp, got ${transport}`);
+  if (transport === 'tcp' && values['restart-nats'] === true) throw new Error('--restart-nats needs --transport nats');
+  const faults = ALL_FAULTS.filter((k) => (k === 'restart-nats' && transport === 'tcp' ? false : (values[k] ?? mix)));
   const resumable = number(values.resumable, 'resumable', mix || faults.includes('kill-gateway') ? 0.3 : 0, 0, 1);
   const timeoutDefault = faults.length > 0 ? FAULT_TIMEOUT_MS : TIMEOUT_MS;
   return {
@@ -93,5 +102,6 @@ export function parseSettings(argv: string[]): Settings {
     tls: values.tls ?? mix,
     gatewayWorkers: Math.round(number(values['gateway-workers'], 'gateway-workers', mix ? 2 : 1, 1, 8)),
     timeoutMs: number(values['timeout-ms'], 'timeout-ms', timeoutDefault, 100, 600_000),
+    transport,
   };
 }

@@ -7,7 +7,8 @@
  * closed); those are counted apart, under `failedByDeliberateDisconnect`, and allowed here.
  *
  * The second variant runs half the clients with resumable sessions (the SDK's reconnect with
- * both gateways' URLs) and puts gate1's TCP and gate2's WebSocket port behind TLS: the sessions
+ * both gateways' URLs), puts gate1's TCP and gate2's WebSocket port behind TLS, runs gate1 as two
+ * workers and connects the servers with TCP pools instead of NATS: the sessions
  * whose socket the run closes must come back whole, the pushes sent meanwhile replayed once each
  * and in order. It kills no process: a backend or gateway kill, or a NATS restart, still loses
  * pushes or kicks clients now and then (RELIABILITY.md, "What the faulted soak found"), so a
@@ -77,9 +78,10 @@ test('a 15-second soak: requests answered, no push lost to connected clients, no
   assert.deepEqual(report.requests.failedByFault, {}, why);
 });
 
-test('a 15-second soak with resumable sessions and TLS: the same, and sessions whose socket closed come back whole', { timeout: 120_000, skip: !haveOpenssl() && 'openssl is not installed' }, async () => {
+test('a 15-second soak with resumable sessions, TLS, gateway workers and TCP pools between servers: the same, and sessions whose socket closed come back whole', { timeout: 120_000, skip: !haveOpenssl() && 'openssl is not installed' }, async () => {
   // A deliberate disconnect every 500 ms, half of them sockets closed under the SDK, half the clients resumable: some sessions resume.
-  const { report, why } = await soakAndCheck(['--minutes', '0.25', '--clients', '100', '--resumable', '0.5', '--tls', '--drop-every-ms', '500']);
+  const args = ['--minutes', '0.25', '--clients', '100', '--resumable', '0.5', '--tls', '--drop-every-ms', '500', '--gateway-workers', '2', '--transport', 'tcp'];
+  const { report, why } = await soakAndCheck(args);
   assert.deepEqual(report.requests.failedByFault, {}, why);
   assert.ok((report.connections.resumes['deliberate:resumed'] ?? 0) > 0, `no session resumed${why}`);
   for (const [key, n] of Object.entries(report.connections.resumes)) assert.ok(key === 'deliberate:resumed', `${n} resumable sessions came back as ${key}${why}`);
