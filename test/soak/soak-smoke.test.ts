@@ -10,9 +10,9 @@
  * both gateways' URLs), puts gate1's TCP and gate2's WebSocket port behind TLS, runs gate1 as two
  * workers and connects the servers with TCP pools instead of NATS: the sessions
  * whose socket the run closes must come back whole, the pushes sent meanwhile replayed once each
- * and in order. It kills no process: a backend or gateway kill, or a NATS restart, still loses
- * pushes or kicks clients now and then (RELIABILITY.md, "What the faulted soak found"), so a
- * variant with them would fail for reasons that are known, not reliably.
+ * and in order. It kills no process: a NATS restart can still lose a push in flight (NATS delivers
+ * at most once), and a kill takes seconds to recover from, more than a 15-second run can judge;
+ * faults are for `npm run soak -- --faults` (RELIABILITY.md, "What the faulted soak found").
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
