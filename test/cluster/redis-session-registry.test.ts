@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
 import pino from 'pino';
 import { RedisSessionRegistry } from '../../src/cluster/redis-session-registry.js';
 import { ConfigError } from '../../src/wire/errors.js';
-import { startRedis, type RedisService } from '../support/services.js';
+import { useRedis } from '../support/redis-fixture.js';
 import { sessionRegistryContract } from './session-registry-contract.js';
 
-let redis: RedisService;
-let raw: Redis;
+const redis = useRedis();
 let n = 0;
-before(async () => {
-  redis = await startRedis();
-  raw = new Redis(redis.url);
-});
-after(async () => {
-  raw.disconnect();
-  await redis.stop();
-});
 
 /** Each test gets its own key prefix, so they share one Redis without seeing each other. */
 function registry(keyPrefix = `t${++n}:uid:`): RedisSessionRegistry {
@@ -30,10 +20,10 @@ test('RedisSessionRegistry: a binding is the hash keyPrefix + uid → {frontendI
   const r = registry('layout:uid:');
   try {
     await r.bind('alice', { frontendId: 'gate3', sessionId: 'gate3.17' });
-    assert.deepEqual(await raw.hgetall('layout:uid:alice'), { frontendId: 'gate3', sessionId: 'gate3.17' });
-    assert.ok((await raw.pttl('layout:uid:alice')) > 0, 'it expires unless its gateway refreshes it');
+    assert.deepEqual(await redis.raw.hgetall('layout:uid:alice'), { frontendId: 'gate3', sessionId: 'gate3.17' });
+    assert.ok((await redis.raw.pttl('layout:uid:alice')) > 0, 'it expires unless its gateway refreshes it');
     await r.unbind('alice', 'gate3.17');
-    assert.equal(await raw.exists('layout:uid:alice'), 0);
+    assert.equal(await redis.raw.exists('layout:uid:alice'), 0);
   } finally {
     await r.close();
   }
@@ -43,7 +33,7 @@ test('RedisSessionRegistry: the default key prefix is switchyard:uid:', async ()
   const r = new RedisSessionRegistry({ url: redis.url, logger: pino({ level: 'silent' }) });
   try {
     await r.bind('bob', { frontendId: 'gate1', sessionId: 's1' });
-    assert.equal(await raw.hget('switchyard:uid:bob', 'sessionId'), 's1');
+    assert.equal(await redis.raw.hget('switchyard:uid:bob', 'sessionId'), 's1');
   } finally {
     await r.close();
   }

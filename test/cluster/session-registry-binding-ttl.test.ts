@@ -5,8 +5,7 @@
  * to refresh/update/take in both.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
 import pino from 'pino';
 import { BindingRefresher } from '../../src/app/binding-refresher.js';
 import { parseClusterConfig } from '../../src/app/cluster-config.js';
@@ -20,20 +19,11 @@ import { silentLogger } from '../../src/rpc/index.js';
 import { TcpPoolTransport } from '../../src/transport/index.js';
 import { ConfigError } from '../../src/wire/errors.js';
 import { until } from '../support/poll.js';
-import { startRedis, type RedisService } from '../support/services.js';
+import { useRedis } from '../support/redis-fixture.js';
 
 const logger = pino({ level: 'silent' });
-let redis: RedisService;
-let raw: Redis;
+const redis = useRedis();
 let n = 0;
-before(async () => {
-  redis = await startRedis();
-  raw = new Redis(redis.url);
-});
-after(async () => {
-  raw.disconnect();
-  await redis.stop();
-});
 
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
 
@@ -146,9 +136,9 @@ test('RedisSessionRegistry: BIND sets the TTL on the key in the same script', as
   const r = new RedisSessionRegistry({ url: redis.url, keyPrefix: 'ttlkey:uid:', bindingTtlMs: 30_000, logger });
   try {
     await r.bind('alice', { frontendId: 'gate3', sessionId: 'gate3-17' });
-    const pttl = await raw.pttl('ttlkey:uid:alice');
+    const pttl = await redis.raw.pttl('ttlkey:uid:alice');
     assert.ok(pttl > 0 && pttl <= 30_000, `key has a TTL of at most bindingTtlMs, got ${pttl}`);
-    assert.deepEqual(await raw.hgetall('ttlkey:uid:alice'), { frontendId: 'gate3', sessionId: 'gate3-17' });
+    assert.deepEqual(await redis.raw.hgetall('ttlkey:uid:alice'), { frontendId: 'gate3', sessionId: 'gate3-17' });
   } finally {
     await r.close();
   }
@@ -195,13 +185,13 @@ test('a clustered gateway keeps its logged-in user bound in Redis past several T
   try {
     const c = await connect(`ws://127.0.0.1:${app.gateway.addresses.ws!.port}/`);
     await c.request('acct.login', { uid: 'carol' });
-    await until(async () => (await raw.hget('ttlapp:uid:carol', 'frontendId')) === 'gate1', 15_000, 'carol is bound to gate1');
+    await until(async () => (await redis.raw.hget('ttlapp:uid:carol', 'frontendId')) === 'gate1', 15_000, 'carol is bound to gate1');
     for (let i = 0; i < 20; i++) {
       await sleep(150);
-      assert.equal(await raw.hget('ttlapp:uid:carol', 'frontendId'), 'gate1', `still bound after ${i + 1} checks (five TTLs in all)`);
+      assert.equal(await redis.raw.hget('ttlapp:uid:carol', 'frontendId'), 'gate1', `still bound after ${i + 1} checks (five TTLs in all)`);
     }
     await c.close();
-    await until(async () => (await raw.exists('ttlapp:uid:carol')) === 0, 15_000, 'carol was unbound when her session closed');
+    await until(async () => (await redis.raw.exists('ttlapp:uid:carol')) === 0, 15_000, 'carol was unbound when her session closed');
   } finally {
     await app.stop();
   }
