@@ -28,7 +28,12 @@ export function callInto(invoker: Invoker, op: OperationRef, args: Uint8Array, o
     (invoker as ReceiverInvoker).callInto(op, args, opts, receiver);
     return;
   }
-  invoker.call(op, args, opts).then(
+  settleInto(invoker.call(op, args, opts), receiver);
+}
+
+/** Hands a Promise-returning call's outcome to `receiver`. */
+export function settleInto(reply: Promise<Uint8Array>, receiver: ReplyReceiver): void {
+  reply.then(
     (body) => receiver.replied(body),
     (err: unknown) => receiver.failed(RpcError.from(err)),
   );

@@ -2,7 +2,7 @@ import type { OperationRef } from '../rpc/call.js';
 import { RpcError } from '../rpc/errors.js';
 import type { FrameConnection } from '../rpc/frame.js';
 import type { RpcLogger } from '../rpc/logger.js';
-import type { ReceiverInvoker, ReplyReceiver } from '../rpc/reply-receiver.js';
+import { settleInto, type ReceiverInvoker, type ReplyReceiver } from '../rpc/reply-receiver.js';
 import { RpcConnection, type RpcCallOptions } from '../rpc/rpc-connection.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { ConnectWaiters } from './connect-waiters.js';
@@ -69,10 +69,7 @@ export class PooledLink implements ReceiverInvoker {
   /** Two-way call by callback (hot path of forwarding); a link not up goes through {@link call}. */
   callInto(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, receiver: ReplyReceiver): void {
     if (this.#state === 'up') return this.#rpc!.callInto(op, args, opts, receiver);
-    this.call(op, args, opts).then(
-      (body) => receiver.replied(body),
-      (err: unknown) => receiver.failed(RpcError.from(err)),
-    );
+    settleInto(this.call(op, args, opts), receiver);
   }
 
   /** One-way call; one that cannot be sent (link down) is logged. */
