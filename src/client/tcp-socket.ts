@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { hostOf } from '../transport/endpoint.js';
 import { CLOSE_GRACE_MS, type ClientSocket, type OpenSocket, type SocketHandlers } from './client-socket.js';
 
 /** Adapts a `node:net` socket (or a TLS one) to the client seam; the core reassembles packets from the stream. */
@@ -27,11 +28,6 @@ export function parseTcpUrl(url: string): { host: string; port: number } {
   const port = Number(u.port);
   if (!u.hostname || !Number.isInteger(port) || port <= 0) throw new Error(`expected ${u.protocol}//host:port, got ${url}`);
   return { host: hostOf(u), port };
-}
-
-/** A URL's host name as sockets take it: an IPv6 address without its brackets. */
-export function hostOf(u: URL): string {
-  return u.hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
 /**

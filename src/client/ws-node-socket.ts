@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
+import { hostOf } from '../transport/endpoint.js';
 import type { ClientTlsOptions } from './client-options.js';
 import { CLOSE_GRACE_MS, type ClientSocket, type OpenSocket, type SocketHandlers } from './client-socket.js';
-import { hostOf } from './tcp-socket.js';
 import { nodeTlsOptions } from './tls-socket.js';
 
 /** Adapts a `ws` WebSocket to the client seam (Node). */
