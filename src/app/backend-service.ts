@@ -119,6 +119,7 @@ export class BackendService {
     const copy = this.#sessions.get(from);
     if (!copy || from === to || this.#sessions.has(to)) return undefined;
     this.#sessions.delete(from);
+    this.#memo.forget(copy); // a snapshot of the old id must not find the copy under its new one
     copy.moved(to, frontendId, incarnation);
     this.#sessions.set(to, copy);
     return copy;
