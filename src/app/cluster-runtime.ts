@@ -72,9 +72,9 @@ export class ClusterRuntime implements RemoteSessionHost {
     },
     releaseParked: (token) => this.#gateway?.resume?.release(token),
     takeServedBy: (sid) => {
-      const served = this.#servedBy.get(sid);
+      const served = this.#servedList(sid);
       this.#servedBy.delete(sid);
-      return [...(served ?? [])];
+      return served;
     },
   });
   #byId = new Map<string, ServerInfo>();
@@ -155,7 +155,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       sessionRestored: (s, kept) => this.#moves.restored(s, kept),
       resumeStore: registryResumeStore(
         this.#options.registry,
-        (sid) => [...(this.#servedBy.get(sid) ?? [])],
+        (sid) => this.#servedList(sid),
         (sid, token) => this.#moves.claim(sid, token),
       ),
     };
@@ -276,6 +276,11 @@ export class ClusterRuntime implements RemoteSessionHost {
     if (set.has(serverId)) return;
     set.add(serverId);
     this.#gateway?.session(sessionId)?.resume?.changed(); // the resume snapshot lists the servers with copies
+  }
+
+  /** The servers holding copies of local session `sessionId`. */
+  #servedList(sessionId: string): string[] {
+    return [...(this.#servedBy.get(sessionId) ?? [])];
   }
 
   /** The id a local session had before it was resumed here from elsewhere, if it was. */
