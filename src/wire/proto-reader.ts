@@ -7,6 +7,7 @@
  */
 import { latin1Decode, utf8Decode } from './bytes.js';
 import { ProtocolError } from './errors.js';
+import { HALVES, HI, INT64, LO, UINT64 } from './int64-cell.js';
 
 /** Limits of a {@link ProtoReader}. */
 export interface ProtoReaderOptions {
@@ -15,18 +16,6 @@ export interface ProtoReaderOptions {
 }
 
 const DEFAULT_MAX_DEPTH = 100;
-/**
- * A 64-bit scratch cell seen as two 32-bit halves and as one bigint, signed or unsigned: optimised
- * code makes the bigint from the halves without a call into the runtime, which `BigInt(number)`
- * needs for any value past 2^31.
- */
-const HALVES = new Uint32Array(2);
-const INT64 = new BigInt64Array(HALVES.buffer);
-const UINT64 = new BigUint64Array(HALVES.buffer);
-/** Index of the low half in {@link HALVES}: 0 on little-endian machines. */
-const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
-const HI = 1 - LO;
-
 /**
  * Longest string cut out of {@link TEXT_WINDOW}: V8 copies a substring shorter than 13 characters
  * (longer ones are slices that would keep the whole window alive as long as they live).

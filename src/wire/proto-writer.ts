@@ -5,6 +5,7 @@
  * DataView only, through the helpers of bytes.ts.
  */
 import { allocBytes, EMPTY_BYTES, utf8Length, utf8Write } from './bytes.js';
+import { HALVES, HI, INT64, LO } from './int64-cell.js';
 
 /** Wire types of the protobuf encoding (the low three bits of a field tag). */
 export const WireType = {
@@ -20,15 +21,6 @@ export const WireType = {
 const SCRATCH_BYTES = 4096;
 /** A scratch buffer that grew past this is dropped rather than kept for the next writer. */
 const SCRATCH_KEEP_MAX = 64 * 1024;
-/**
- * A 64-bit scratch cell seen as one bigint and as two 32-bit halves: storing a bigint takes it
- * modulo 2^64 (two's complement), and optimised code does that without a bigint operation.
- */
-const INT64 = new BigInt64Array(1);
-const HALVES = new Uint32Array(INT64.buffer);
-/** Index of the low half in {@link HALVES}: 0 on little-endian machines. */
-const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
-const HI = 1 - LO;
 
 /** Longest string (in UTF-16 units) whose UTF-8, at most 3 bytes a unit, fits a one-byte length. */
 const SHORT_STRING_UNITS = 42;
