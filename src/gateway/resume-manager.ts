@@ -5,7 +5,7 @@ import { DetachedLink } from './detached-link.js';
 import type { Group } from './group.js';
 import type { ResolvedGatewayOptions, ResolvedResume } from './options.js';
 import { ReplayBuffer } from './replay-buffer.js';
-import { ResumeState, storedState } from './resume-state.js';
+import { ResumeState, storedState, wholeState } from './resume-state.js';
 import type { ResumableState, ResumeAnswer, ResumeRequest, ResumeStore } from './resume-store.js';
 import type { Session } from './session.js';
 import { SessionHandover } from './session-handover.js';
@@ -168,8 +168,7 @@ export class ResumeManager {
       this.#detach(session, state);
       previous.destroy(CloseReason.resumedElsewhere);
     }
-    const pushes = state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
-    const kept: ResumableState = { ...storedState(session, state), seq: state.replay.lastSeq, pushes };
+    const kept = wholeState(session, state);
     this.#saved.delete(session); // the other gateway took it from the store already
     this.#host.endSession(session, CloseReason.resumedElsewhere, true);
     return kept;

@@ -32,3 +32,13 @@ export class ResumeState {
 export function storedState(session: Session, state: ResumeState): ResumableState {
   return { sessionId: session.id, uid: session.uid, data: session.data(), groups: [...state.groups] };
 }
+
+/**
+ * {@link storedState} with the push number and the pushes after `base` (all it holds when some of
+ * those are gone): what another gateway needs to resume the session without a gap.
+ */
+export function wholeState(session: Session, state: ResumeState, base = state.replay.lastSeq - state.replay.size): ResumableState {
+  const { replay } = state;
+  const pushes = replay.after(base) ?? replay.after(replay.lastSeq - replay.size) ?? [];
+  return { ...storedState(session, state), seq: replay.lastSeq, pushes };
+}

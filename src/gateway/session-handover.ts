@@ -2,8 +2,8 @@ import { CloseReason } from './client-connection.js';
 import { DetachedLink } from './detached-link.js';
 import type { ResolvedResume } from './options.js';
 import type { ResumeHost } from './resume-manager.js';
-import { storedState } from './resume-state.js';
-import type { ResumableState, ResumeStore } from './resume-store.js';
+import { wholeState } from './resume-state.js';
+import type { ResumeStore } from './resume-store.js';
 import type { Session } from './session.js';
 
 /** A handed-over session's bookkeeping. */
@@ -53,7 +53,7 @@ export class SessionHandover {
     session.attach(new HandoverLink(session, this, this.#host));
     const handover: Handover = { base, written: -1 };
     this.#sessions.set(session, handover);
-    const snapshot = this.#snapshot(session, handover);
+    const snapshot = wholeState(session, state, base);
     return this.#store.save(state.token, snapshot, 2 * this.#options.graceMs).then(
       () => {
         handover.written = Math.max(handover.written, snapshot.seq!);
@@ -143,7 +143,7 @@ export class SessionHandover {
   async #write(session: Session, handover: Handover): Promise<void> {
     const store = this.#store;
     const token = session.resume!.token;
-    const snapshot = this.#snapshot(session, handover);
+    const snapshot = wholeState(session, session.resume!, handover.base);
     const ttl = 2 * this.#options.graceMs;
     try {
       const present = store.update ? await store.update(token, snapshot, ttl) : (await store.save(token, snapshot, ttl), true);
@@ -155,13 +155,6 @@ export class SessionHandover {
     } catch (err) {
       this.#host.logger.warn({ err, session: session.id }, 'updating a handed-over session failed');
     }
-  }
-
-  /** The snapshot of a handed-over session: its state, its push number, the pushes after its base. */
-  #snapshot(session: Session, handover: Handover): ResumableState {
-    const state = session.resume!;
-    const pushes = state.replay.after(handover.base) ?? state.replay.after(state.replay.lastSeq - state.replay.size) ?? [];
-    return { ...storedState(session, state), seq: state.replay.lastSeq, pushes };
   }
 
   /**
