@@ -15,6 +15,30 @@ export function checkLocation(loc: SessionLocation): SessionLocation {
   return Object.freeze({ frontendId: loc.frontendId, sessionId: loc.sessionId });
 }
 
+/** An entry of a map whose entries expire, as Redis keys with a TTL do. */
+interface Expiring {
+  readonly expiresAt: number;
+}
+
+/** `map`'s entry for `key` unless it has expired; an expired one is deleted. */
+function liveEntry<K, E extends Expiring>(map: Map<K, E>, key: K): E | undefined {
+  const entry = map.get(key);
+  if (entry && entry.expiresAt <= Date.now()) {
+    map.delete(key);
+    return undefined;
+  }
+  return entry;
+}
+
+/** Deletes expired entries from the oldest-written end of `map`, stopping at the first live one. */
+function purgeOldest<K, E extends Expiring>(map: Map<K, E>): void {
+  const now = Date.now();
+  for (const [key, entry] of map) {
+    if (entry.expiresAt > now) break;
+    map.delete(key);
+  }
+}
+
 /** Options of {@link MemorySessionRegistry}. */
 export interface MemorySessionRegistryOptions {
   /** How long a binding lives unless refreshed, in ms (as in Redis, so both registries agree). Default 60000. */
@@ -132,22 +156,12 @@ export class MemorySessionRegistry implements SessionRegistry {
 
   /** A token's snapshot unless it has expired: an expired one is gone, as its Redis key would be. */
   #liveResumable(token: string): { bytes: Uint8Array; expiresAt: number } | undefined {
-    const entry = this.#resumable.get(token);
-    if (entry && entry.expiresAt <= Date.now()) {
-      this.#resumable.delete(token);
-      return undefined;
-    }
-    return entry;
+    return liveEntry(this.#resumable, token);
   }
 
   /** A user's binding unless it has expired (then it is forgotten, as its Redis key would be). */
   #binding(uid: string): SessionLocation | undefined {
-    const entry = this.#bindings.get(uid);
-    if (entry && entry.expiresAt <= Date.now()) {
-      this.#bindings.delete(uid);
-      return undefined;
-    }
-    return entry?.loc;
+    return liveEntry(this.#bindings, uid)?.loc;
   }
 
   /** Writes a binding with a fresh expiry, at the end of the map (the newest-written end). */
@@ -158,11 +172,7 @@ export class MemorySessionRegistry implements SessionRegistry {
 
   /** Drops expired bindings from the oldest-written end; one TTL for all, so they expire in order. */
   #purgeExpiredBindings(): void {
-    const now = Date.now();
-    for (const [uid, entry] of this.#bindings) {
-      if (entry.expiresAt > now) break;
-      this.#bindings.delete(uid);
-    }
+    purgeOldest(this.#bindings);
   }
 
   /**
@@ -170,11 +180,7 @@ export class MemorySessionRegistry implements SessionRegistry {
    * with one TTL the oldest expire first; a longer TTL in front only delays purging behind it.
    */
   #purgeExpired(): void {
-    const now = Date.now();
-    for (const [token, entry] of this.#resumable) {
-      if (entry.expiresAt > now) break;
-      this.#resumable.delete(token);
-    }
+    purgeOldest(this.#resumable);
   }
 
   /** Forgets every binding; later calls fail with `unavailable`. Safe to call twice. */
