@@ -89,11 +89,7 @@ export class ResumeManager {
     const state = session?.resume;
     if (!session || !state || session.closed) return undefined;
     this.#parked.delete(session);
-    const previous = state.connection;
-    if (previous) {
-      this.#detach(session, state);
-      previous.destroy(CloseReason.resumedElsewhere);
-    }
+    this.#dropConnection(session, state);
     state.claimant = conn;
     this.#rekey(session, state);
     const ok = state.replay.after(req.lastSeq) !== undefined;
@@ -163,11 +159,7 @@ export class ResumeManager {
     const session = this.#byToken.get(token);
     const state = session?.resume;
     if (!session || !state || session.closed || state.claimant) return undefined;
-    const previous = state.connection;
-    if (previous) {
-      this.#detach(session, state);
-      previous.destroy(CloseReason.resumedElsewhere);
-    }
+    this.#dropConnection(session, state);
     const kept = wholeState(session, state);
     this.#saved.delete(session); // the other gateway took it from the store already
     this.#host.endSession(session, CloseReason.resumedElsewhere, true);
@@ -307,6 +299,14 @@ export class ResumeManager {
   #detach(session: Session, state: ResumeState): void {
     state.connection = undefined;
     session.attach(new ParkedLink(session, this.#host));
+  }
+
+  /** Takes the session off a connection it is still on (the client saw the drop before we did), and drops that connection. */
+  #dropConnection(session: Session, state: ResumeState): void {
+    const previous = state.connection;
+    if (!previous) return;
+    this.#detach(session, state);
+    previous.destroy(CloseReason.resumedElsewhere);
   }
 
   /** A new token on each resume: one seen on the wire once cannot be used again. */
