@@ -1,4 +1,4 @@
-import { utf8Decode } from '../wire/bytes.js';
+import { readUint32BE, utf8Decode } from '../wire/bytes.js';
 import { ProtocolError } from '../wire/errors.js';
 import type { Extra } from './call.js';
 import { ENVELOPE_HEADER_SIZE, Flags, KINDS_BY_CODE, type Envelope } from './envelope.js';
@@ -29,7 +29,7 @@ export function decodeEnvelope(frame: Uint8Array): Envelope {
   if (!isRequest && (flags & OPTIONAL_FIELDS) !== 0) {
     throw new ProtocolError('ERR_BODY_INVALID', `${kind} envelope with request-only fields`);
   }
-  const id = ((frame[1]! << 24) | (frame[2]! << 16) | (frame[3]! << 8) | frame[4]!) >>> 0;
+  const id = readUint32BE(frame, 1);
   const r = new ByteReader(frame, ENVELOPE_HEADER_SIZE);
   const route = flags & Flags.route ? readString(r, 'route') : undefined;
   const code = flags & Flags.code ? r.varint() : undefined;

@@ -1,4 +1,4 @@
-import { allocBytes, utf8Length, utf8Write } from '../wire/bytes.js';
+import { allocBytes, utf8Length, utf8Write, writeUint32BE } from '../wire/bytes.js';
 import type { Extra } from './call.js';
 import { ENVELOPE_HEADER_SIZE, Flags, KIND_CODES, type Envelope } from './envelope.js';
 import type { RpcCode } from './errors.js';
@@ -38,7 +38,7 @@ export function encodeEnvelope(env: Envelope): Uint8Array {
   }
   const out = allocBytes(size);
   out[0] = flags;
-  writeUint32(out, checkUint32(env.id, 'call id'), 1);
+  writeUint32BE(out, checkUint32(env.id, 'call id'), 1);
   let at = ENVELOPE_HEADER_SIZE;
   if (flags & Flags.route) {
     at = writeVarint(out, routeBytes, at);
@@ -64,13 +64,6 @@ export function encodeErrorBody(code: RpcCode, message: string): Uint8Array {
   at += utf8Write(out, code, at);
   utf8Write(out, message, at);
   return out;
-}
-
-function writeUint32(out: Uint8Array, v: number, at: number): void {
-  out[at] = v >>> 24;
-  out[at + 1] = (v >>> 16) & 0xff;
-  out[at + 2] = (v >>> 8) & 0xff;
-  out[at + 3] = v & 0xff;
 }
 
 function checkUint32(v: number, what: string): number {

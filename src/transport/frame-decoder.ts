@@ -1,4 +1,4 @@
-import { concatBytes } from '../wire/bytes.js';
+import { concatBytes, readUint32BE } from '../wire/bytes.js';
 import { ProtocolError } from '../wire/errors.js';
 
 /** Default largest frame, in bytes: 16 MiB, far above any sane call and small enough to refuse abuse. */
@@ -63,7 +63,7 @@ export class FrameDecoder {
 
   #readLength(chunk: Uint8Array, at: number): number {
     if (this.#lengthBytes === 0 && chunk.length - at >= FRAME_PREFIX_BYTES) {
-      this.#length = ((chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!) >>> 0;
+      this.#length = readUint32BE(chunk, at);
       at += FRAME_PREFIX_BYTES;
     } else {
       while (this.#lengthBytes < FRAME_PREFIX_BYTES && at < chunk.length) {

@@ -1,4 +1,4 @@
-import { allocBytes } from '../wire/bytes.js';
+import { allocBytes, writeUint32BE } from '../wire/bytes.js';
 import { FRAME_PREFIX_BYTES } from './frame-decoder.js';
 
 /** The part of a Node socket the writer uses. */
@@ -66,7 +66,7 @@ function coalesce(queue: Uint8Array[], bytes: number): Uint8Array {
   const out = allocBytes(bytes);
   let at = 0;
   for (const frame of queue) {
-    writeLength(out, frame.length, at);
+    writeUint32BE(out, frame.length, at);
     out.set(frame, at + FRAME_PREFIX_BYTES);
     at += FRAME_PREFIX_BYTES + frame.length;
   }
@@ -75,13 +75,6 @@ function coalesce(queue: Uint8Array[], bytes: number): Uint8Array {
 
 function prefix(length: number): Uint8Array {
   const out = allocBytes(FRAME_PREFIX_BYTES);
-  writeLength(out, length, 0);
+  writeUint32BE(out, length, 0);
   return out;
-}
-
-function writeLength(out: Uint8Array, length: number, at: number): void {
-  out[at] = length >>> 24;
-  out[at + 1] = (length >>> 16) & 0xff;
-  out[at + 2] = (length >>> 8) & 0xff;
-  out[at + 3] = length & 0xff;
 }

@@ -63,6 +63,19 @@ export function latin1Decode(bytes: Uint8Array, start: number, end: number): str
   return (latin1Decoder ??= new TextDecoder('latin1')).decode(bytes.subarray(start, end));
 }
 
+/** Writes `v` (a uint32) big-endian at `bytes[at, at + 4)`. */
+export function writeUint32BE(bytes: Uint8Array, v: number, at: number): void {
+  bytes[at] = v >>> 24;
+  bytes[at + 1] = (v >>> 16) & 0xff;
+  bytes[at + 2] = (v >>> 8) & 0xff;
+  bytes[at + 3] = v & 0xff;
+}
+
+/** Reads the big-endian uint32 at `bytes[at, at + 4)`; the caller has checked the four bytes are there. */
+export function readUint32BE(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
 /** Concatenates chunks into one array (no copy when there is only one). */
 export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
