@@ -156,7 +156,11 @@ export class ClusterRuntime implements RemoteSessionHost {
       resumeStore: registryResumeStore(
         this.#options.registry,
         (sid) => this.#servedList(sid),
-        (sid, token) => this.#moves.claim(sid, token),
+        (sid, token) =>
+          this.#moves.claim(sid, token).catch((err: unknown) => {
+            this.#logger.warn({ err, session: sid }, 'the gateway holding a resumed session did not give it up; the client resyncs');
+            return undefined;
+          }),
       ),
     };
   }

@@ -230,10 +230,6 @@ export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
     this.#hooks.sessionRestored?.(session, kept);
   }
 
-  ownsSession(sid: string): boolean {
-    return sid.startsWith(this.sessionIdPrefix);
-  }
-
   /** Forgets a connection's unused fresh session when it takes over a resumed one. */
   discardSession(s: Session): void {
     this.#sessions.delete(s.id);

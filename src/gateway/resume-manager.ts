@@ -24,8 +24,6 @@ export interface ResumeHost {
   /** A session was restored from the shared store (saved by another gateway or process) as `session`. */
   sessionRestored(session: Session, kept: ResumableState): void;
   group(name: string): Group;
-  /** Whether session id `sid` was handed out by this gateway process. */
-  ownsSession(sid: string): boolean;
 }
 
 /** A 128-bit random token, base64url (22 characters). */
@@ -101,8 +99,9 @@ export class ResumeManager {
   }
 
   /**
-   * Restores a session kept in the shared store (its gateway died) into the connection's fresh
-   * session: uid, data, groups, a new token. Its pushes are lost, so the answer says `resync`.
+   * Restores a session kept in the shared store into the connection's fresh session: uid, data,
+   * groups, a new token. The answer says `resync` unless the store gave its pushes too (a session
+   * handed over by a stopping gateway, or given up by a gateway that still held it).
    */
   async restore(conn: ClientConnection, req: ResumeRequest): Promise<ResumeAnswer | undefined> {
     const store = this.#store;
@@ -115,7 +114,6 @@ export class ResumeManager {
       return undefined;
     }
     if (!kept) return undefined;
-    if (kept.seq === undefined && kept.sessionId !== undefined) kept = (await this.#claimParked(store, kept.sessionId, req.token)) ?? kept;
     if (conn.state !== ConnState.Authenticating) {
       this.#track(store.save(req.token, kept, 2 * this.#options.graceMs)); // the client left meanwhile: keep it for its next try
       return undefined;
@@ -316,17 +314,6 @@ export class ResumeManager {
     state.token = newToken();
     this.#byToken.set(state.token, session);
     state.changed();
-  }
-
-  /** The session with its pushes from the gateway that holds it parked, if it does; failures mean no. */
-  async #claimParked(store: ResumeStore, sessionId: string, token: string): Promise<ResumableState | undefined> {
-    if (!store.claimParked || this.#host.ownsSession(sessionId)) return undefined;
-    try {
-      return await store.claimParked(sessionId, token);
-    } catch (err) {
-      this.#host.logger.warn({ err, session: sessionId }, 'the gateway holding a parked session did not give it up; the client resyncs');
-      return undefined;
-    }
   }
 
   /** Logs store failures once per outage rather than on every sweep. */

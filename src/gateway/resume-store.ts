@@ -37,14 +37,12 @@ export interface ResumeStore {
   update?(token: string, state: ResumableState, ttlMs: number): Promise<boolean>;
   /** Forgets `token` (its session ended, or it was given a new token). */
   drop(token: string): Promise<void>;
-  /** Removes and returns the state under `token`, atomically: of two gateways asking, one gets it. */
-  take(token: string): Promise<ResumableState | undefined>;
   /**
-   * Asks the gateway that still holds session `sessionId` parked (its client came back elsewhere:
-   * another gateway, or a sibling worker) to give it up with its pushes, so it resumes whole here.
-   * Undefined when that gateway does not hold it parked. Optional: without it such a client resyncs.
+   * Removes and returns the state under `token`, atomically: of two gateways asking, one gets it.
+   * A cluster's store may return the session whole (`seq`, `pushes`) from a gateway that still
+   * holds it, when its client came back elsewhere.
    */
-  claimParked?(sessionId: string, token: string): Promise<ResumableState | undefined>;
+  take(token: string): Promise<ResumableState | undefined>;
 }
 
 /** What a client sends in `sys.resume` to get its session back. */
