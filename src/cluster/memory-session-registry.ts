@@ -15,6 +15,14 @@ export function checkLocation(loc: SessionLocation): SessionLocation {
   return Object.freeze({ frontendId: loc.frontendId, sessionId: loc.sessionId });
 }
 
+/** Checks the sessions a gateway asks to keep bound (see `refreshBindings`) and copies their two fields. */
+export function checkBoundSessions(frontendId: string, sessions: readonly BoundSession[]): BoundSession[] {
+  return sessions.map((s) => {
+    checkUid(s?.uid);
+    return { uid: s.uid, sessionId: checkLocation({ frontendId, sessionId: s.sessionId }).sessionId };
+  });
+}
+
 /** An entry of a map whose entries expire, as Redis keys with a TTL do. */
 interface Expiring {
   readonly expiresAt: number;
@@ -92,15 +100,14 @@ export class MemorySessionRegistry implements SessionRegistry {
 
   async refreshBindings(frontendId: string, sessions: readonly BoundSession[]): Promise<BindingRefreshResult> {
     this.#checkOpen();
-    const checked = sessions.map((s) => ({ uid: s?.uid, loc: checkLocation({ frontendId, sessionId: s?.sessionId }) }));
-    for (const { uid } of checked) checkUid(uid);
+    const checked = checkBoundSessions(frontendId, sessions);
     this.#purgeExpiredBindings();
     let kept = 0;
     let missing = 0;
-    for (const { uid, loc } of checked) {
+    for (const { uid, sessionId } of checked) {
       const current = this.#binding(uid);
       if (!current) missing++;
-      else if (current.frontendId === frontendId && current.sessionId === loc.sessionId) {
+      else if (current.frontendId === frontendId && current.sessionId === sessionId) {
         this.#setBinding(uid, current);
         kept++;
       }

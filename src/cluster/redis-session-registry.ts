@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { RpcError } from '../rpc/errors.js';
 import { ConfigError } from '../wire/errors.js';
-import { checkLocation, checkUid } from './memory-session-registry.js';
+import { checkBoundSessions, checkLocation, checkUid } from './memory-session-registry.js';
 import { checkResumeArgs, decodeResumable, encodeResumable, type ResumableSnapshot } from './resumable-snapshot.js';
 import { checkBindingTtl, type BindingRefreshResult, type BoundSession, type SessionLocation, type SessionRegistry } from './session-registry.js';
 
@@ -165,13 +165,9 @@ export class RedisSessionRegistry implements SessionRegistry {
   /** One script call for the lot (the caller bounds the batch), so a sweep costs one round trip. */
   async refreshBindings(frontendId: string, sessions: readonly BoundSession[]): Promise<BindingRefreshResult> {
     checkLocation({ frontendId, sessionId: 'x' });
-    const keys: string[] = [];
-    const sids: string[] = [];
-    for (const s of sessions) {
-      checkUid(s?.uid);
-      keys.push(this.#keyPrefix + s.uid);
-      sids.push(checkLocation({ frontendId, sessionId: s.sessionId }).sessionId);
-    }
+    const checked = checkBoundSessions(frontendId, sessions);
+    const keys = checked.map((s) => this.#keyPrefix + s.uid);
+    const sids = checked.map((s) => s.sessionId);
     if (keys.length === 0) return { kept: 0, missing: 0, replaced: 0 };
     const [kept, missing] = await this.#run('refreshBindings', () =>
       this.#redis.switchyardRefreshBindings(keys.length, ...keys, this.bindingTtlMs, frontendId, ...sids),
