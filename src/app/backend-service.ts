@@ -172,7 +172,7 @@ export class BackendService {
     const text = utf8Decode(bytes);
     const seen = this.#memo.get(text);
     if (seen && this.#sessions.get(seen.id) === seen) return seen;
-    const snap = decodeSnapshot(bytes);
+    const snap = decodeSnapshot(text);
     const fid = snap.frontendId;
     if (!this.#incarnations.has(fid)) this.#incarnations.set(fid, snap.incarnation);
     else if (this.#incarnations.get(fid) !== snap.incarnation) {

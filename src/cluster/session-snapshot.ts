@@ -1,4 +1,4 @@
-import { ProtocolError, parseJsonBody, utf8Encode } from '../wire/index.js';
+import { ProtocolError, parseJsonBody, parseJsonText, utf8Encode } from '../wire/index.js';
 import { isRecord } from '../wire/json-record.js';
 
 /** A session as a gateway forwards it to a backend with each request. */
@@ -32,9 +32,9 @@ export function encodeSnapshot(s: SessionSnapshot): Uint8Array {
   return utf8Encode(JSON.stringify(s));
 }
 
-/** Decodes and checks a snapshot; throws ProtocolError on anything malformed. */
-export function decodeSnapshot(bytes: Uint8Array): SessionSnapshot {
-  const v = parseJsonBody(bytes);
+/** Decodes and checks a snapshot (its bytes, or its text already decoded); throws ProtocolError on anything malformed. */
+export function decodeSnapshot(input: Uint8Array | string): SessionSnapshot {
+  const v = typeof input === 'string' ? parseJsonText(input) : parseJsonBody(input);
   if (
     !isRecord(v) ||
     typeof v.id !== 'string' ||

@@ -10,7 +10,7 @@ export {
   type HandshakeResponse,
   type HandshakeSys,
 } from './handshake.js';
-export { encodeJsonBody, parseJsonBody } from './json-body.js';
+export { encodeJsonBody, parseJsonBody, parseJsonText } from './json-body.js';
 export { RECONNECT_KICK_REASON } from './kick-reasons.js';
 export {
   decodeMessage,

@@ -17,9 +17,13 @@ function needsCarefulParse(text: string): boolean {
  * a text that cannot spell those keys skips the scrubbing pass and costs one JSON.parse.
  */
 export function parseJsonBody(bytes: Uint8Array): unknown {
-  if (bytes.length === 0) return undefined;
+  return bytes.length === 0 ? undefined : parseJsonText(utf8Decode(bytes));
+}
+
+/** {@link parseJsonBody} for a body already decoded to text (a caller that keys on the text too). */
+export function parseJsonText(text: string): unknown {
+  if (text === '') return undefined;
   try {
-    const text = utf8Decode(bytes);
     if (!needsCarefulParse(text)) return JSON.parse(text);
     return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (err) {
