@@ -48,7 +48,7 @@ export class FrameWriter {
     const bytes = this.#bytes;
     this.#queue = [];
     this.#bytes = 0;
-    if (bytes <= COALESCE_LIMIT_BYTES) this.#socket.write(coalesce(queue, bytes));
+    if (bytes <= COALESCE_LIMIT_BYTES) this.#socket.write(coalesceFrames(queue, bytes));
     else this.#writeCorked(queue);
   };
 
@@ -62,7 +62,8 @@ export class FrameWriter {
   }
 }
 
-function coalesce(queue: Uint8Array[], bytes: number): Uint8Array {
+/** The frames of `queue`, each after its length prefix, in one buffer of `bytes` bytes (prefixes included). */
+export function coalesceFrames(queue: readonly Uint8Array[], bytes: number): Uint8Array {
   const out = allocBytes(bytes);
   let at = 0;
   for (const frame of queue) {

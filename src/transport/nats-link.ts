@@ -1,13 +1,15 @@
 import type { Msg } from 'nats';
-import type { Invoker, OperationRef } from '../rpc/call.js';
+import type { OperationRef } from '../rpc/call.js';
 import { decodeEnvelope, decodeErrorBody } from '../rpc/envelope-decoder.js';
 import { encodeEnvelope } from '../rpc/envelope-encoder.js';
 import { MAX_CALL_ID, requestEnvelope, type RequestFields } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { RpcLogger } from '../rpc/logger.js';
 import { PendingCalls } from '../rpc/pending-calls.js';
+import { PromiseReceiver, failLater, settleInto, type ReceiverInvoker, type ReplyReceiver } from '../rpc/reply-receiver.js';
 import type { RpcCallOptions } from '../rpc/rpc-connection.js';
 import { ConnectWaiters } from './connect-waiters.js';
+import { FrameBatch, frameFits, splitFrames } from './frame-batch.js';
 
 /**
  * Where the transport's NATS connection is:
@@ -26,13 +28,15 @@ export interface NatsLinkHost {
   publish(subject: string, frame: Uint8Array, reply: string | undefined): void;
   /** Opens the connection if nobody has yet. */
   start(): void;
+  /** Largest message the NATS server accepts, in bytes. */
+  readonly maxPayload: number;
 }
 
 /** Options of a {@link NatsLink}. */
 export interface NatsLinkOptions {
   /** Subject the link's requests are published to. */
   readonly subject: string;
-  /** Reply subjects of its calls are this prefix plus the call id; replies come back through {@link NatsLink.onReply}. */
+  /** Reply subjects of its messages are this prefix plus a tag naming their calls; replies come back through {@link NatsLink.onReply}. */
   readonly replyPrefix: string;
   /** Deadline of two-way calls that set no `timeoutMs`, in milliseconds. */
   readonly defaultTimeoutMs: number;
@@ -41,17 +45,23 @@ export interface NatsLinkOptions {
 
 /**
  * Calls to one NATS subject (one server, or any server of a type): NATS request/reply carrying the
- * same envelopes as a TCP link. Requests are published on one connection to one subject, which NATS
- * delivers in publish order, so calls through one link arrive in the order they were made.
- * Deadlines share one timer per link, as on a TCP connection.
+ * same envelopes as a TCP link. The calls of one event-loop turn travel as one message, framed as on
+ * TCP (hot path: NATS costs per message, in the client and in the server), published on one
+ * connection to one subject, which NATS delivers in publish order, so calls through one link arrive
+ * in the order they were made. Deadlines share one timer per link, as on a TCP connection.
  */
-export class NatsLink implements Invoker {
+export class NatsLink implements ReceiverInvoker {
   readonly subject: string;
   readonly #host: NatsLinkHost;
   readonly #options: NatsLinkOptions;
   readonly #waiters: ConnectWaiters;
+  readonly #batch = new FrameBatch();
   #pending = new PendingCalls();
   #lastId = 0;
+  /** Two-way calls in the batch, and the first one's id; their ids are consecutive. */
+  #batchCalls = 0;
+  #batchFirstId = 0;
+  #scheduled = false;
   #replyPrefix: string;
   #closed: RpcError | undefined;
 
@@ -68,18 +78,23 @@ export class NatsLink implements Invoker {
     return this.#pending.size;
   }
 
-  /** Two-way call (hot path when NATS is up: encode, register, publish). */
+  /** Two-way call; its reply comes back through the same path as {@link callInto}'s. */
   call(op: OperationRef, args: Uint8Array, opts?: RpcCallOptions): Promise<Uint8Array> {
-    const state = this.#closed === undefined ? this.#host.state : 'closed';
-    if (state === 'up') return this.#publishCall(op, args, opts);
-    if (state === 'idle' || state === 'connecting') {
-      this.#host.start();
-      return this.#waiters.call(op, args, opts);
-    }
-    return Promise.reject(this.#unavailable());
+    return new Promise((resolve, reject) => this.callInto(op, args, opts, new PromiseReceiver(resolve, reject)));
   }
 
-  /** One-way call: published with no reply subject; nobody listening means it is dropped, as NATS does. */
+  /** Hot path when NATS is up: encode, register, add to this turn's message. */
+  callInto(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, receiver: ReplyReceiver): void {
+    const state = this.#closed === undefined ? this.#host.state : 'closed';
+    if (state === 'up') return this.#queueCall(op, args, opts, receiver);
+    if (state === 'idle' || state === 'connecting') {
+      this.#host.start();
+      return settleInto(this.#waiters.call(op, args, opts), receiver);
+    }
+    failLater(receiver, this.#unavailable());
+  }
+
+  /** One-way call: sent with this turn's message; nobody listening means it is dropped, as NATS does. */
   send(op: OperationRef, args: Uint8Array, opts?: RpcCallOptions): void {
     if (opts?.signal?.aborted) return;
     const state = this.#closed === undefined ? this.#host.state : 'closed';
@@ -88,34 +103,60 @@ export class NatsLink implements Invoker {
       return this.#waiters.send(op, args, opts);
     }
     if (state !== 'up') return this.#waiters.sendFailed(op, this.#unavailable());
+    let frame: Uint8Array;
     try {
-      const frame = encodeEnvelope(requestEnvelope('oneway', 0, fields(op, opts, opts?.timeoutMs), args));
-      this.#host.publish(this.subject, frame, undefined);
+      frame = encodeEnvelope(requestEnvelope('oneway', 0, fields(op, opts, opts?.timeoutMs), args));
     } catch (err) {
-      this.#waiters.sendFailed(op, asRpcError(err));
+      return this.#waiters.sendFailed(op, badPayload(err));
     }
+    const max = this.#host.maxPayload;
+    if (!frameFits(frame, max)) return this.#waiters.sendFailed(op, this.#overMaxPayload(frame, max));
+    if (!this.#batch.fits(frame, max)) this.flush();
+    this.#add(frame);
   }
 
-  /** Hot path: a message on this link's reply subject for call `id` (a reply, an error reply or a no-responders status). */
-  onReply(id: number, msg: Msg): void {
-    if (msg.data.length === 0 && msg.headers?.code === 503) {
-      this.#pending.reject(id, new RpcError('unavailable', `no server listens on ${this.subject} (no responders)`));
+  /**
+   * Hot path: a message on this link's reply subject `<prefix><tag>`, where the tag names the
+   * message of calls it answers. It carries reply and error reply envelopes, matched by call id,
+   * or is NATS's no-responders status for that message.
+   */
+  onReply(tag: string, msg: Msg): void {
+    const data = msg.data;
+    if (data.length === 0) {
+      if (msg.headers?.code === 503) {
+        this.#failTagged(tag, new RpcError('unavailable', `no server listens on ${this.subject} (no responders)`));
+      }
       return;
     }
+    let broken: unknown;
     try {
-      const env = decodeEnvelope(msg.data);
-      if (env.kind === 'reply') this.#pending.resolve(id, env.body);
-      else if (env.kind === 'error') {
-        const { code, message } = decodeErrorBody(env.body);
-        this.#pending.reject(id, new RpcError(code, message));
-      } else throw new RpcError('bad_payload', `a ${env.kind} envelope on a reply subject`);
+      for (const frame of splitFrames(data)) broken = this.#onReplyFrame(frame) ?? broken;
     } catch (err) {
-      this.#options.logger.warn({ subject: msg.subject, err }, 'dropping a malformed NATS reply');
-      this.#pending.reject(id, new RpcError('bad_payload', 'malformed reply', { cause: err }));
+      broken = err;
+    }
+    if (broken === undefined) return;
+    this.#options.logger.warn({ subject: msg.subject, err: broken }, 'malformed NATS reply; failing the calls it answers');
+    this.#failTagged(tag, new RpcError('bad_payload', 'malformed reply', { cause: broken }));
+  }
+
+  /** Publishes what this turn gathered now, instead of at the end of the turn. */
+  flush(): void {
+    const count = this.#batch.count;
+    if (count === 0) return;
+    const calls = this.#batchCalls;
+    const firstId = this.#batchFirstId;
+    this.#batchCalls = 0;
+    const message = this.#batch.take();
+    try {
+      this.#host.publish(this.subject, message, calls > 0 ? `${this.#replyPrefix}${firstId}.${calls}` : undefined);
+    } catch (err) {
+      const error = asRpcError(err);
+      for (let i = 0; i < calls; i++) this.#pending.reject(firstId + i, error);
+      this.#oneWaysLost(count - calls, error);
     }
   }
 
-  /** A new connection has its own inbox: replies come to `replyPrefix` plus the call id from now on. */
+  /** A new connection has its own inbox: replies come to `replyPrefix` plus a message tag from now on. */
   rebase(replyPrefix: string): void {
     this.#replyPrefix = replyPrefix;
   }
@@ -128,6 +169,7 @@ export class NatsLink implements Invoker {
   /** NATS went away: every call waiting, for a reply or for the connection, fails `unavailable` now. */
   disconnected(reason: RpcError): void {
     this.#waiters.fail(reason);
+    this.#dropBatch(reason);
     const old = this.#pending;
     this.#pending = new PendingCalls(); // ids keep counting, so a late reply cannot match a new call
     old.close(reason.code, reason.message, reason.cause);
@@ -138,28 +180,81 @@ export class NatsLink implements Invoker {
     if (this.#closed !== undefined) return;
     this.#closed = reason;
     this.#waiters.fail(reason);
+    this.#dropBatch(reason);
     this.#pending.close(reason.code, reason.message, reason.cause);
   }
 
-  #publishCall(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined): Promise<Uint8Array> {
+  #queueCall(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, receiver: ReplyReceiver): void {
     const timeoutMs = opts?.timeoutMs ?? this.#options.defaultTimeoutMs;
     const signal = opts?.signal;
-    if (!(timeoutMs > 0)) return Promise.reject(new RpcError('deadline_exceeded', `timeoutMs ${timeoutMs}`));
-    if (signal?.aborted) return this.#pending.add(0, timeoutMs, signal, undefined);
+    if (!(timeoutMs > 0)) return failLater(receiver, new RpcError('deadline_exceeded', `timeoutMs ${timeoutMs}`));
+    if (signal?.aborted) return this.#pending.addReceiver(0, timeoutMs, signal, undefined, receiver);
     const id = this.#nextId();
     let frame: Uint8Array;
     try {
       frame = encodeEnvelope(requestEnvelope('request', id, fields(op, opts, timeoutMs), args));
     } catch (err) {
-      return Promise.reject(new RpcError('bad_payload', err instanceof Error ? err.message : String(err), { cause: err }));
+      return failLater(receiver, badPayload(err));
     }
-    const reply = this.#pending.add(id, timeoutMs, signal, undefined);
+    const max = this.#host.maxPayload;
+    if (!frameFits(frame, max)) return failLater(receiver, this.#overMaxPayload(frame, max));
+    // A message's calls have consecutive ids, so its reply subject can name them all.
+    if ((this.#batchCalls > 0 && id !== this.#batchFirstId + this.#batchCalls) || !this.#batch.fits(frame, max)) this.flush();
+    this.#pending.addReceiver(id, timeoutMs, signal, undefined, receiver);
+    if (this.#batchCalls++ === 0) this.#batchFirstId = id;
+    this.#add(frame);
+  }
+
+  #add(frame: Uint8Array): void {
+    this.#batch.push(frame);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#flushAtTurnEnd);
+  }
+
+  // After every callback of this turn's poll phase, as FrameWriter does for TCP.
+  readonly #flushAtTurnEnd = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  #onReplyFrame(frame: Uint8Array): unknown {
     try {
-      this.#host.publish(this.subject, frame, this.#replyPrefix + id);
+      const env = decodeEnvelope(frame);
+      if (env.kind === 'reply') this.#pending.resolve(env.id, env.body);
+      else if (env.kind === 'error') {
+        const { code, message } = decodeErrorBody(env.body);
+        this.#pending.reject(env.id, new RpcError(code, message));
+      } else return new RpcError('bad_payload', `a ${env.kind} envelope on a reply subject`);
     } catch (err) {
-      this.#pending.reject(id, asRpcError(err));
+      return err;
     }
-    return reply;
+    return undefined;
+  }
+
+  /** Fails the calls still waiting of the message tagged `<first id>.<count>`. */
+  #failTagged(tag: string, error: RpcError): void {
+    const dot = tag.indexOf('.');
+    const first = Number(tag.slice(0, dot));
+    const count = Number(tag.slice(dot + 1));
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || count > this.#host.maxPayload) return;
+    for (let i = 0; i < count; i++) this.#pending.reject(first + i, error);
+  }
+
+  /** The calls of an unsent message have failed with the pending table; its one-way calls are lost. */
+  #dropBatch(reason: RpcError): void {
+    const oneWays = this.#batch.count - this.#batchCalls;
+    this.#batch.clear();
+    this.#batchCalls = 0;
+    this.#oneWaysLost(oneWays, reason);
+  }
+
+  #oneWaysLost(count: number, error: RpcError): void {
+    if (count > 0) this.#options.logger.warn({ subject: this.subject, count, code: error.code, err: error }, 'one-way calls not sent');
+  }
+
+  #overMaxPayload(frame: Uint8Array, max: number): RpcError {
+    return new RpcError('bad_payload', `a ${frame.length}-byte call to ${this.subject} is over the NATS server's max payload (${max} bytes)`);
   }
 
   #nextId(): number {
@@ -183,6 +278,10 @@ function fields(op: OperationRef, opts: RpcCallOptions | undefined, timeoutMs: n
     extra: opts?.extra,
     session: opts?.session,
   };
+}
+
+function badPayload(err: unknown): RpcError {
+  return new RpcError('bad_payload', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 function asRpcError(err: unknown): RpcError {

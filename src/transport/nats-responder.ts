@@ -2,33 +2,86 @@ import type { Msg, NatsConnection, Subscription } from 'nats';
 import type { Adapter } from '../rpc/adapter.js';
 import { CallDispatcher, type CallOrigin } from '../rpc/call-dispatcher.js';
 import { decodeEnvelope } from '../rpc/envelope-decoder.js';
-import type { Envelope } from '../rpc/envelope.js';
+import { encodeEnvelope, encodeErrorBody } from '../rpc/envelope-encoder.js';
+import { answerEnvelope, type Envelope } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { RpcLogger } from '../rpc/logger.js';
+import { FrameBatch, frameFits, splitFrames } from './frame-batch.js';
 
-/** The caller of one NATS request: its answer is published to the request's reply subject. */
+/** The callers of one NATS message's requests: their answers go to its reply subject. */
 class NatsOrigin implements CallOrigin {
   readonly caller = undefined;
-  readonly #msg: Msg;
-  readonly #logger: RpcLogger;
+  readonly #reply: string;
+  readonly #answers: AnswerBatches;
 
-  constructor(msg: Msg, logger: RpcLogger) {
-    this.#msg = msg;
-    this.#logger = logger;
+  constructor(reply: string, answers: AnswerBatches) {
+    this.#reply = reply;
+    this.#answers = answers;
   }
 
   get remote(): string {
-    return `nats:${this.#msg.reply ?? this.#msg.subject}`;
+    return `nats:${this.#reply}`;
   }
 
   respond(frame: Uint8Array): void {
+    this.#answers.push(this.#reply, frame);
+  }
+}
+
+/**
+ * Answers gathered per reply subject during one event-loop turn and published as one message each
+ * at its end: a caller's message of N calls is usually answered by one message, not N.
+ */
+class AnswerBatches {
+  readonly #nc: NatsConnection;
+  readonly #logger: RpcLogger;
+  readonly #batches = new Map<string, FrameBatch>();
+  #scheduled = false;
+
+  constructor(nc: NatsConnection, logger: RpcLogger) {
+    this.#nc = nc;
+    this.#logger = logger;
+  }
+
+  push(subject: string, frame: Uint8Array): void {
+    const max = maxPayloadOf(this.#nc);
+    if (!frameFits(frame, max)) frame = tooLargeAnswer(frame, max);
+    let batch = this.#batches.get(subject);
+    if (batch === undefined) this.#batches.set(subject, (batch = new FrameBatch()));
+    else if (!batch.fits(frame, max)) this.#publish(subject, batch.take());
+    batch.push(frame);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.flush);
+  }
+
+  /** Publishes every answer gathered. */
+  readonly flush = (): void => {
+    this.#scheduled = false;
+    for (const [subject, batch] of this.#batches) this.#publish(subject, batch.take());
+    this.#batches.clear();
+  };
+
+  #publish(subject: string, message: Uint8Array): void {
     try {
-      this.#msg.respond(frame);
+      this.#nc.publish(subject, message);
     } catch (err) {
-      // The connection closed while the servant worked; the caller fails on its own deadline or disconnect.
-      this.#logger.warn({ subject: this.#msg.reply, err }, 'NATS reply not sent');
+      // The connection closed while the servants worked; their callers fail on their own deadline or disconnect.
+      this.#logger.warn({ subject, err }, 'NATS replies not sent');
     }
   }
+}
+
+/** Largest message the NATS server behind `nc` accepts (its default, 1 MiB, until its INFO is known). */
+export function maxPayloadOf(nc: NatsConnection | undefined): number {
+  return nc?.info?.max_payload ?? 1024 * 1024;
+}
+
+/** An error reply in place of a reply that no NATS message could carry, so its caller fails at once. */
+function tooLargeAnswer(frame: Uint8Array, max: number): Uint8Array {
+  const { id } = decodeEnvelope(frame);
+  const message = `a ${frame.length}-byte reply is over the NATS server's max payload (${max} bytes)`;
+  return encodeEnvelope(answerEnvelope('error', id, encodeErrorBody('bad_payload', message)));
 }
 
 /** Subjects a server answers on. */
@@ -42,20 +95,22 @@ export interface NatsResponderSubjects {
 
 /**
  * The serving side of the NATS transport: subscribes a server's subjects and dispatches each
- * request through the adapter, in arrival order, with the same envelopes (route, extra, session,
- * deadline) as a TCP link; two-way answers go to the request's reply subject.
+ * request of each message through the adapter, in arrival order, with the same envelopes (route,
+ * extra, session, deadline) as a TCP link; two-way answers go to the message's reply subject.
  */
 export class NatsResponder {
   readonly #adapter: Adapter;
   readonly #dispatcher: CallDispatcher;
   readonly #logger: RpcLogger;
   readonly #subscriptions: Subscription[];
+  readonly #answers: AnswerBatches;
 
   constructor(nc: NatsConnection, subjects: NatsResponderSubjects, adapter: Adapter, logger: RpcLogger) {
     this.#adapter = adapter;
     this.#logger = logger;
     // Many callers share these subjects, so their call ids are not unique here: no cancel by id.
     this.#dispatcher = new CallDispatcher({ logger, cancelById: false });
+    this.#answers = new AnswerBatches(nc, logger);
     const callback = (err: Error | null, msg: Msg) => this.#onMessage(err, msg);
     this.#subscriptions = [
       nc.subscribe(subjects.server, { callback }),
@@ -73,27 +128,47 @@ export class NatsResponder {
       }
     }
     this.#dispatcher.close(reason);
+    this.#answers.flush();
   }
 
   /**
-   * Hot path: every request. The subscription callback runs once per message, in arrival order,
+   * Hot path: every message. The subscription callback runs once per message, in arrival order,
    * and dispatch starts the servant synchronously, so a subject's calls start in the order sent.
    */
   #onMessage(err: Error | null, msg: Msg): void {
     if (err !== null) return this.#logger.warn({ err }, 'NATS subscription error');
     if (msg.data.length === 0) return; // empty messages are reserved as keepalives, as on TCP
+    let frames: Uint8Array[];
+    try {
+      frames = splitFrames(msg.data);
+    } catch (error) {
+      return this.#logger.warn({ subject: msg.subject, err: error }, 'dropping a malformed NATS message');
+    }
+    const origin = msg.reply ? new NatsOrigin(msg.reply, this.#answers) : undefined;
+    for (const frame of frames) this.#onFrame(frame, msg.subject, origin);
+  }
+
+  #onFrame(frame: Uint8Array, subject: string, origin: NatsOrigin | undefined): void {
     let env: Envelope;
     try {
-      env = decodeEnvelope(msg.data);
+      env = decodeEnvelope(frame);
     } catch (error) {
-      return this.#logger.warn({ subject: msg.subject, err: error }, 'dropping a malformed NATS request');
+      return this.#logger.warn({ subject, err: error }, 'dropping a malformed NATS request');
     }
     if (env.kind !== 'request' && env.kind !== 'oneway') {
-      return this.#logger.warn({ subject: msg.subject, kind: env.kind }, 'dropping a NATS message that is not a request');
+      return this.#logger.warn({ subject, kind: env.kind }, 'dropping a NATS message that is not a request');
     }
-    if (env.kind === 'request' && !msg.reply) {
-      return this.#logger.warn({ subject: msg.subject, route: env.route }, 'dropping a two-way request without a reply subject');
+    if (origin === undefined) {
+      if (env.kind === 'request') return this.#logger.warn({ subject, route: env.route }, 'dropping a two-way request without a reply subject');
+      return this.#dispatcher.dispatch(env, this.#adapter, NO_REPLY);
     }
-    this.#dispatcher.dispatch(env, this.#adapter, new NatsOrigin(msg, this.#logger));
+    this.#dispatcher.dispatch(env, this.#adapter, origin);
   }
 }
+
+/** The origin of one-way calls that came without a reply subject: nothing is ever answered. */
+const NO_REPLY: CallOrigin = {
+  caller: undefined,
+  remote: 'nats',
+  respond: () => {},
+};

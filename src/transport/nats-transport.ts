@@ -6,7 +6,7 @@ import { consoleLogger, type RpcLogger } from '../rpc/logger.js';
 import { DEFAULT_TIMEOUT_MS } from '../rpc/rpc-connection.js';
 import { backoffDelay, backoffPolicy, type BackoffOptions, type BackoffPolicy } from './backoff.js';
 import { NatsLink, type NatsLinkHost, type NatsState } from './nats-link.js';
-import { NatsResponder } from './nats-responder.js';
+import { NatsResponder, maxPayloadOf } from './nats-responder.js';
 import { NatsSubjects } from './nats-subjects.js';
 import type { PeerAddress, ServerTransport } from './server-transport.js';
 
@@ -38,9 +38,10 @@ const CLOSE_FLUSH_MS = 1000;
 /**
  * Server-to-server calls over NATS (DESIGN §5). A server listens on `<prefix>.srv.<id>` (calls to
  * it) and `<prefix>.type.<type>` in queue group `<type>` (calls to any one server of the type);
- * calls are NATS requests carrying the same envelopes as TCP links, answered on their reply
- * subjects. One connection per transport: calls through one invoker keep their order. While NATS
- * is unreachable calls fail `unavailable` at once; the client reconnects by itself, forever.
+ * the calls of one turn to one subject travel as one message carrying the same framed envelopes as
+ * a TCP link, answered on its reply subject. One connection per transport: calls through one
+ * invoker keep their order. While NATS is unreachable calls fail `unavailable` at once; the client
+ * reconnects by itself, forever.
  */
 export class NatsTransport implements ServerTransport, NatsLinkHost {
   readonly #options: NatsTransportOptions;
@@ -122,6 +123,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     const wasUp = this.#state === 'up';
+    if (wasUp) for (const link of this.#byNumber.values()) link.flush(); // one-way calls of this turn still go
     this.#state = 'closed';
     clearTimeout(this.#retry);
     const reason = new RpcError('cancelled', 'NATS transport closed locally');
@@ -143,6 +145,11 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Largest message the NATS server accepts, in bytes. */
+  get maxPayload(): number {
+    return maxPayloadOf(this.#nc);
   }
 
   /** Opens the connection if nobody has yet (links call this on first use). */
@@ -229,7 +236,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
     this.#inbox = createInbox();
     for (const [number, link] of this.#byNumber) link.rebase(`${this.#inbox}.${number}.`);
     const offset = this.#inbox.length + 1;
-    this.#inboxSub = nc.subscribe(`${this.#inbox}.*.*`, { callback: (err, msg) => this.#onReply(err, msg, offset) });
+    this.#inboxSub = nc.subscribe(`${this.#inbox}.*.*.*`, { callback: (err, msg) => this.#onReply(err, msg, offset) });
     if (this.#self !== undefined) this.#serve(nc);
     void this.#watch(nc);
     this.#setUp();
@@ -246,13 +253,13 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
     this.#responder = new NatsResponder(nc, subjects, adapter, this.#logger);
   }
 
-  /** Hot path: a reply (or a no-responders status) for call `<inbox>.<link>.<id>`. */
+  /** Hot path: replies (or a no-responders status) for the message `<inbox>.<link>.<first call id>.<calls>`. */
   #onReply(err: Error | null, msg: Msg, offset: number): void {
     if (err !== null) return this.#logger.warn({ err }, 'NATS reply subscription error');
     const subject = msg.subject;
     const dot = subject.indexOf('.', offset);
     const link = this.#byNumber.get(Number(subject.slice(offset, dot)));
-    link?.onReply(Number(subject.slice(dot + 1)), msg);
+    link?.onReply(subject.slice(dot + 1), msg);
   }
 
   /** Follows the client's connection changes until the connection closes. */
