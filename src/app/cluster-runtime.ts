@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeFramedJson, encodeFramedJson } from '../cluster/framed-json.js';
 import type { ServerInfo } from '../cluster/server-info.js';
-import { StickyBindings } from '../cluster/sticky-bindings.js';
 import type { ClientSession, Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
 import { Adapter, RpcError, type Invoker, type OperationRef } from '../rpc/index.js';
 import { BackendService } from './backend-service.js';
@@ -16,8 +15,9 @@ import { ListingWaits } from './listing-waits.js';
 import { PendingSystemMessages } from './pending-system-messages.js';
 import { registryResumeStore } from './registry-resume-store.js';
 import { RemoteSession, type RemoteSessionHost } from './remote-session.js';
+import { ServerPicker } from './server-picker.js';
 import { SessionMoves } from './session-moves.js';
-import { hash32, hashServers, rendezvousPick, type HashedServers } from '../cluster/rendezvous.js';
+import { hash32 } from '../cluster/rendezvous.js';
 import type { Scheduler } from './scheduler.js';
 import { systemEntries, type SystemTarget } from './system-entries.js';
 import { frontendOf, SystemOps } from './system-ops.js';
@@ -55,9 +55,8 @@ export class ClusterRuntime implements RemoteSessionHost {
     forget: (id) => this.#options.transport.forget(id),
     graceMs: () => this.callTimeoutMs,
   });
-  readonly #sticky: ReadonlySet<string>;
-  /** Reads and writes the sticky services' bindings in the session's data. */
-  readonly #bindings = new StickyBindings();
+  /** Chooses the server each forwarded route goes to. */
+  readonly #picker: ServerPicker;
   /** Backends each local session was forwarded to: they are told when it closes. */
   readonly #servedBy = new Map<string, Set<string>>();
   /** Sessions resumed here from another gateway or process, under their old ids. */
@@ -78,8 +77,6 @@ export class ClusterRuntime implements RemoteSessionHost {
     },
   });
   #byId = new Map<string, ServerInfo>();
-  /** Candidates per service (null: nobody serves it); cleared when membership or leaving changes. */
-  readonly #byService = new Map<string, HashedServers<ServerInfo> | null>();
   #unsubscribe: (() => void) | undefined;
   #gateway: Gateway | undefined;
   /** Keeps this gateway's user bindings from expiring in the registry. */
@@ -92,7 +89,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     const clientRoutes = [...registry.routes.values()].filter((e) => !e.internal).map((e) => e.route);
     const services = options.self.services ?? [...new Set(clientRoutes.map((r) => r.split('.')[0]!))];
     this.self = { ...options.self, services };
-    this.#sticky = new Set(options.stickyServices ?? []);
+    this.#picker = new ServerPicker({ members: () => this.#byId, leaving: (id) => this.#leaving.has(id) }, options);
     this.#backend = new BackendService(registry, scheduler, logger, this, {
       restarted: (id) => this.#reconciler.check(id),
       // A gateway that announced it leaves is known: waiting for it to be listed again would only stall its drain.
@@ -199,7 +196,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     }
     for (const id of next.keys()) this.#leaving.listed(id);
     this.#byId = next;
-    this.#byService.clear();
+    this.#picker.invalidate();
     // What waited for a server now listed goes first, before anything newer is sent to it.
     this.#pending.release(next.values(), (m) => m.frontend && m.id !== this.self.id);
     this.#listing.listed(next.keys());
@@ -226,46 +223,9 @@ export class ClusterRuntime implements RemoteSessionHost {
     return decodeAliveAnswer(decodeFramedJson(reply).header);
   }
 
-  /**
-   * The server for a forwarded route (by route table, else by service: the session's sticky binding
-   * if the service is sticky and its server is up, else the picker), or an RpcError saying why none.
-   */
+  /** The server for a forwarded route, or an RpcError saying why none (see {@link ServerPicker}). */
   pick(route: string, session: ClientSession, routeCode = 0): ServerInfo | RpcError {
-    const sessionId = session.id;
-    const table = this.#options.routeTable?.();
-    if (table) {
-      const dest = table.destinationOf(route) ?? (routeCode ? table.destinationOf(routeCode) : undefined);
-      if (dest) return this.#byAddress(dest.host, dest.port) ?? new RpcError('unavailable', `destination ${dest.id} (${dest.srvAddr}) is not up`);
-    }
-    const service = route.slice(0, route.indexOf('.'));
-    const set = this.#candidates(service);
-    if (!set) return new RpcError('not_found', `no server serves route ${JSON.stringify(route)}`);
-    const sticky = this.#sticky.has(service);
-    if (sticky) {
-      const bound = this.#byId.get(this.#bindings.get(service, sessionId, session) ?? '');
-      if (bound && !this.#leaving.has(bound.id) && bound.services.includes(service)) return bound;
-    }
-    const picker = this.#options.picker;
-    const picked = picker ? picker(set.servers, sessionId, route) : rendezvousPick(set, sessionId);
-    if (!picked) return new RpcError('unavailable', `no server of service ${service} is available`);
-    if (sticky) this.#bindings.set(service, sessionId, picked.id, session);
-    return picked;
-  }
-
-  #byAddress(host: string, port: number): ServerInfo | undefined {
-    for (const m of this.#byId.values()) if (m.host === host && m.port === port && !this.#leaving.has(m.id)) return m;
-    return undefined;
-  }
-
-  /** The servers (not leaving) of a service, hashed once per membership change; undefined if none serves it. */
-  #candidates(service: string): HashedServers<ServerInfo> | undefined {
-    let set = this.#byService.get(service);
-    if (set === undefined) {
-      const all = [...this.#byId.values()].filter((m) => m.services.includes(service));
-      set = all.length === 0 ? null : hashServers(all.filter((m) => !this.#leaving.has(m.id)));
-      this.#byService.set(service, set);
-    }
-    return set ?? undefined;
+    return this.#picker.pick(route, session, routeCode);
   }
 
   /** An invoker to `server` on the connection `sessionId` hashes to (one session stays in order). */
@@ -412,9 +372,7 @@ export class ClusterRuntime implements RemoteSessionHost {
 
   #applyGroupOp(op: string, group: string, sid: string): void {
     const session = this.#gateway?.session(sid);
-    if (!session) return;
-    if (op === 'add') this.#gateway!.group(group).add(session);
-    else this.#gateway!.group(group).remove(session);
+    if (session) this.#gateway!.group(group)[op === 'add' ? 'add' : 'remove'](session);
   }
 
   /** The internal operations plus the application's handler routes. */
@@ -431,7 +389,7 @@ export class ClusterRuntime implements RemoteSessionHost {
       releaseParked: (token) => this.#moves.release(token),
       leaving: (id) => {
         this.#leaving.announced(id);
-        this.#byService.clear();
+        this.#picker.invalidate();
       },
     };
     adapter.add(target, systemEntries(target));
