@@ -31,7 +31,7 @@ test('any packet counts as liveness: pushes keep a client up whose heartbeats go
   assert.equal(client.connected, true);
 });
 
-test('server silent for two intervals: error event, close with unavailable, waiting requests fail', async () => {
+test('a server leaving heartbeats unanswered: after at least one heartbeat, error event, close with unavailable, waiting requests fail', async () => {
   const server = await FakeServer.start({ transport: 'ws', heartbeat: 0.1, answerHeartbeats: false, onRequest: () => {} });
   servers.push(server);
   const peerP = server.nextAckedPeer();
@@ -45,7 +45,8 @@ test('server silent for two intervals: error event, close with unavailable, wait
   const err = await new Promise<RpcError | undefined>((resolve) => client.on('close', resolve));
   await waiting;
   await peerClosed;
-  // Not closed at once: it kept sending heartbeats into the silence before giving up.
+  // Not closed at once: it sent a heartbeat, one interval in, before giving up. (Its second, due as
+  // the two silent intervals end, races the close, so only one is certain.)
   assert.ok(peer.heartbeats >= 1, `heartbeats sent before closing: ${peer.heartbeats}`);
   assert.equal(err?.code, 'unavailable');
   assert.match(err!.message, /silent/);
