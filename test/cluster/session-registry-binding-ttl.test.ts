@@ -11,7 +11,7 @@ import { BindingRefresher } from '../../src/app/binding-refresher.js';
 import { parseClusterConfig } from '../../src/app/cluster-config.js';
 import { MemorySessionRegistry } from '../../src/cluster/memory-session-registry.js';
 import { RedisSessionRegistry } from '../../src/cluster/redis-session-registry.js';
-import { DEFAULT_BINDING_TTL_MS, type BoundSession, type SessionRegistry } from '../../src/cluster/session-registry.js';
+import { DEFAULT_BINDING_TTL_MS, type BindingRefreshResult, type BoundSession, type SessionRegistry } from '../../src/cluster/session-registry.js';
 import { StaticDiscovery } from '../../src/cluster/static-discovery.js';
 import { connect } from '../../src/client/index.js';
 import { createApp, type HandlerContext } from '../../src/index.js';
@@ -37,6 +37,27 @@ function refresherOf(registry: SessionRegistry, frontendId: string, held: BoundS
   const refresher = BindingRefresher.for(registry, { frontendId: () => frontendId, boundSessions: () => held }, logger, { intervalMs });
   assert.ok(refresher, 'a registry whose bindings expire gets a refresher');
   return refresher;
+}
+
+/**
+ * `registry` with every answer of its `refreshBindings` recorded in `answers`, in order, so a test
+ * can wait until a refresher has surely refreshed; everything else goes to `registry` itself.
+ */
+function recordingRefreshes(registry: SessionRegistry): { registry: SessionRegistry; answers: BindingRefreshResult[] } {
+  const answers: BindingRefreshResult[] = [];
+  const refreshBindings = async (frontendId: string, sessions: readonly BoundSession[]): Promise<BindingRefreshResult> => {
+    const answer = await registry.refreshBindings!(frontendId, sessions);
+    answers.push(answer);
+    return answer;
+  };
+  const recording = new Proxy(registry, {
+    get: (target, key) => {
+      if (key === 'refreshBindings') return refreshBindings;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { registry: recording, answers };
 }
 
 for (const { name, make } of kinds) {
@@ -74,8 +95,9 @@ for (const { name, make } of kinds) {
   });
 
   test(`${name}: a refresh leaves a newer login's binding alone and does not keep it alive`, async () => {
-    const r = make(400);
-    const refresher = refresherOf(r, 'gate1', [{ uid: 'moved1', sessionId: 'gate1-7' }]);
+    const r = make(1000);
+    const recorded = recordingRefreshes(r);
+    const refresher = refresherOf(recorded.registry, 'gate1', [{ uid: 'moved1', sessionId: 'gate1-7' }]);
     try {
       await r.bind('moved1', { frontendId: 'gate1', sessionId: 'gate1-7' });
       assert.deepEqual(await r.bind('moved1', { frontendId: 'gate2', sessionId: 'gate2-3' }), { frontendId: 'gate1', sessionId: 'gate1-7' });
@@ -86,6 +108,9 @@ for (const { name, make } of kinds) {
       assert.deepEqual(await r.lookup('moved2'), { frontendId: 'gate1', sessionId: 'gate1-9' });
       // gate1 keeps refreshing its stale session: gate2's binding stays gate2's and still expires.
       refresher.start();
+      // Once gate1's refresher has refreshed (found its session's binding replaced), gate2's is intact.
+      await until(() => recorded.answers.length > 0, 15_000, "a refresh by gate1's refresher", 5);
+      assert.deepEqual(recorded.answers[0], { kept: 0, missing: 0, replaced: 1 });
       assert.deepEqual(await r.lookup('moved1'), { frontendId: 'gate2', sessionId: 'gate2-3' });
       await until(async () => (await r.lookup('moved1')) === undefined, 15_000, "gate2's unrefreshed binding expired");
       await sleep(200);
