@@ -1,5 +1,6 @@
 import type { BroadcastOptions, ClientSession, SessionGroup } from '../gateway/index.js';
 import { encodeJsonBody } from '../wire/index.js';
+import { RemoteSession } from './remote-session.js';
 
 /** What a cluster-wide group needs from the cluster runtime. */
 export interface ClusterGroupHost {
@@ -18,9 +19,15 @@ export class ClusterGroup implements SessionGroup {
   readonly name: string;
   /** Members added here, by object: a backend's copy keeps its place when its session moves to another gateway and changes id. */
   readonly #known = new Set<ClientSession>();
+  /** How many known members have each id (kept in step as copies move), so `except: id` is one lookup. */
+  readonly #ids = new Map<string, number>();
   readonly #host: ClusterGroupHost;
   readonly #onClosed = (s: ClientSession): void => {
-    this.#known.delete(s);
+    this.#forget(s);
+  };
+  readonly #onMoved = (s: RemoteSession, from: string): void => {
+    this.#unindex(from);
+    this.#index(s.id);
   };
 
   constructor(name: string, host: ClusterGroupHost) {
@@ -40,14 +47,16 @@ export class ClusterGroup implements SessionGroup {
     if (session.closed) return false;
     if (!this.#known.has(session)) {
       this.#known.add(session);
+      this.#index(session.id);
       session.onClose(this.#onClosed);
+      if (session instanceof RemoteSession) session.onMoved(this.#onMoved);
     }
     this.#host.groupOp(session.frontendId, 'add', this.name, session.id);
     return true;
   }
 
   remove(session: ClientSession): void {
-    if (this.#known.delete(session)) session.offClose(this.#onClosed);
+    if (this.#forget(session)) session.offClose(this.#onClosed);
     this.#host.groupOp(session.frontendId, 'remove', this.name, session.id);
   }
 
@@ -68,16 +77,29 @@ export class ClusterGroup implements SessionGroup {
     const except = options?.except;
     const exceptId = typeof except === 'object' ? except.id : except;
     this.#host.groupcast(this.name, route, body, exceptId);
-    const excluded = except === undefined ? false : typeof except === 'object' ? this.#known.has(except) : this.#hasId(except);
+    const excluded = except === undefined ? false : typeof except === 'object' ? this.#known.has(except) : this.#ids.has(except);
     return this.#known.size - (excluded ? 1 : 0);
-  }
-
-  #hasId(id: string): boolean {
-    for (const s of this.#known) if (s.id === id) return true;
-    return false;
   }
 
   clear(): void {
     for (const s of [...this.#known.values()]) this.remove(s);
+  }
+
+  /** Drops a known member (not its close hook); false if it was not known. */
+  #forget(session: ClientSession): boolean {
+    if (!this.#known.delete(session)) return false;
+    this.#unindex(session.id);
+    if (session instanceof RemoteSession) session.offMoved(this.#onMoved);
+    return true;
+  }
+
+  #index(id: string): void {
+    this.#ids.set(id, (this.#ids.get(id) ?? 0) + 1);
+  }
+
+  #unindex(id: string): void {
+    const n = this.#ids.get(id) ?? 0;
+    if (n <= 1) this.#ids.delete(id);
+    else this.#ids.set(id, n - 1);
   }
 }

@@ -12,6 +12,9 @@ export interface RemoteSessionHost {
   logError(err: unknown, what: string): void;
 }
 
+/** Called after a copy followed its session to a new id; `from` is the id it had. */
+export type SessionMoveHook = (session: RemoteSession, from: string) => void;
+
 /**
  * A backend's copy of a session held by a gateway. Reads come from the last snapshot; writes apply
  * here at once and travel back to the gateway (with the reply, or as an update message). The copy
@@ -27,6 +30,8 @@ export class RemoteSession implements ClientSession {
   #pending: SessionUpdate | undefined;
   #flushScheduled = false;
   readonly #closeHooks = new CloseHooks();
+  /** Those that index the copy by id (cluster groups), told when the id changes. */
+  readonly #moveHooks = new Set<SessionMoveHook>();
   readonly #host: RemoteSessionHost;
 
   constructor(snapshot: SessionSnapshot, host: RemoteSessionHost) {
@@ -64,10 +69,22 @@ export class RemoteSession implements ClientSession {
    * its version (versions are counted per gateway).
    */
   moved(id: string, frontendId: string, incarnation: string | undefined): void {
+    const from = this.#id;
     this.#id = id;
     this.#frontendId = frontendId;
     this.#incarnation = incarnation;
     this.#version = -1;
+    if (from !== id) for (const hook of [...this.#moveHooks]) hook(this, from);
+  }
+
+  /** Runs `hook` each time this copy's id changes (adding the same hook twice runs it once). */
+  onMoved(hook: SessionMoveHook): void {
+    this.#moveHooks.add(hook);
+  }
+
+  /** Stops running `hook` on moves. */
+  offMoved(hook: SessionMoveHook): void {
+    this.#moveHooks.delete(hook);
   }
 
   get closed(): boolean {
