@@ -1,13 +1,22 @@
 import type { Logger } from 'pino';
 import type { BoundSession, SessionRegistry } from '../cluster/session-registry.js';
+import type { Gateway } from '../gateway/index.js';
 import { ConfigError } from '../wire/errors.js';
 
 /** What a {@link BindingRefresher} reads from its gateway. */
 export interface BindingRefresherHost {
   /** This gateway's server id, as its bindings name it. */
   frontendId(): string;
-  /** The sessions this gateway holds with a user bound (one per user: the one the gateway indexes). */
+  /**
+   * The sessions this gateway holds with a user bound (one per user: the one the gateway indexes),
+   * each a record of its own: they go to the registry as they are, not copied again.
+   */
   boundSessions(): Iterable<BoundSession>;
+}
+
+/** A gateway's sessions with a user bound, one per user (the one it indexes), each a fresh record. */
+export function* gatewayBoundSessions(gateway: Gateway): Generator<BoundSession> {
+  for (const s of gateway.sessions()) if (s.uid !== undefined && gateway.sessionOfUser(s.uid) === s) yield { uid: s.uid, sessionId: s.id };
 }
 
 /** Tuning of a {@link BindingRefresher}; the defaults suit production, tests may shorten them. */
@@ -19,7 +28,7 @@ export interface BindingRefresherOptions {
 }
 
 /** Default bindings per registry call: a short Lua run in Redis, a small request. */
-export const BINDING_REFRESH_BATCH = 500;
+const BINDING_REFRESH_BATCH = 500;
 
 type ExpiringRegistry = SessionRegistry & Required<Pick<SessionRegistry, 'refreshBindings' | 'bindingTtlMs'>>;
 
@@ -88,7 +97,7 @@ export class BindingRefresher {
       while (batch.length < this.#batchSize) {
         const next = sessions.next();
         if (next.done) break;
-        batch.push({ uid: next.value.uid, sessionId: next.value.sessionId });
+        batch.push(next.value);
       }
       if (batch.length === 0) break;
       try {

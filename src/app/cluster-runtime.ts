@@ -5,7 +5,7 @@ import type { ServerInfo } from '../cluster/server-info.js';
 import type { ClientSession, Gateway, GatewayHooks, Session, SessionGroup } from '../gateway/index.js';
 import { Adapter, RpcError, type Invoker, type OperationRef } from '../rpc/index.js';
 import { BackendService } from './backend-service.js';
-import { BindingRefresher } from './binding-refresher.js';
+import { BindingRefresher, gatewayBoundSessions } from './binding-refresher.js';
 import { ClusterGroup } from './cluster-group.js';
 import type { ClusterOptions } from './cluster-options.js';
 import { CopyReconciler, decodeAliveAnswer, type AliveAnswer, type CopyReconcilerHost } from './copy-reconciler.js';
@@ -25,11 +25,6 @@ import { EMPTY_BYTES } from '../wire/bytes.js';
 
 /** System calls from one server to another go on one pooled connection so they keep their order. */
 const SYSTEM_KEY = 0;
-
-/** A gateway's sessions with a user bound, one per user (the one it indexes), for the binding refresher. */
-function* boundSessions(gateway: Gateway): Generator<{ uid: string; sessionId: string }> {
-  for (const s of gateway.sessions()) if (s.uid !== undefined && gateway.sessionOfUser(s.uid) === s) yield { uid: s.uid, sessionId: s.id };
-}
 
 /**
  * One server's part in a cluster: serves the internal system operations and the application's
@@ -133,7 +128,7 @@ export class ClusterRuntime implements RemoteSessionHost {
     const port = await this.#options.transport.listen(this.self, this.#adapter());
     (this as { self: ServerInfo }).self = { ...this.self, port: this.self.port || port };
     this.#options.registry?.onRestored?.(() => this.#rebindUsers());
-    this.#bindingRefresher = gateway && BindingRefresher.for(this.#options.registry, { frontendId: () => this.self.id, boundSessions: () => boundSessions(gateway) }, this.#logger);
+    this.#bindingRefresher = gateway && BindingRefresher.for(this.#options.registry, { frontendId: () => this.self.id, boundSessions: () => gatewayBoundSessions(gateway) }, this.#logger);
     this.#bindingRefresher?.start();
     this.#unsubscribe = this.#options.discovery.subscribe((members) => this.#onMembership(members));
     await this.#options.discovery.start(this.self);
