@@ -131,31 +131,48 @@ export class RpcConnection implements ReceiverInvoker {
 
   /** Two-way call (hot path): resolves with the encoded result or rejects with an RpcError. */
   call(op: OperationRef, args: Uint8Array, opts?: RpcCallOptions): Promise<Uint8Array> {
-    const site = this.#captureSites ? new CallSite() : undefined;
-    const signal = opts?.signal;
-    const timeoutMs = opts?.timeoutMs ?? this.#defaultTimeoutMs;
-    if (!(timeoutMs > 0)) return Promise.reject(attachCallSite(new RpcError('deadline_exceeded', `timeoutMs ${timeoutMs}`), site));
-    if (this.isClosed || signal?.aborted) return this.#pending.add(0, timeoutMs, signal, site);
-    const id = this.#nextId();
-    const frame = this.#requestFrame(id, op, args, opts, timeoutMs);
-    if (frame instanceof RpcError) return Promise.reject(attachCallSite(frame, site));
-    const reply = this.#pending.add(id, timeoutMs, signal, site);
-    this.#frames.send(frame);
-    return reply;
+    return this.#start(op, args, opts, this.#captureSites ? new CallSite() : undefined, undefined);
   }
 
   /** Two-way call whose outcome goes to `receiver` (hot path of forwarding: no Promise per call). */
   callInto(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, receiver: ReplyReceiver): void {
-    const site = this.#captureSites ? new CallSite() : undefined;
+    this.#start(op, args, opts, this.#captureSites ? new CallSite() : undefined, receiver);
+  }
+
+  /**
+   * A two-way call, for {@link call} (no `receiver`: answers the reply's Promise) and
+   * {@link callInto}: checks its deadline, refuses it on a closed connection or a fired signal,
+   * encodes it under a fresh id, registers it, then sends it. The call site is captured by the
+   * caller, so its stack starts there. A call failing at once fails as the caller expects: a Promise
+   * already rejected, or `receiver` told in a later microtask, never synchronously.
+   */
+  #start(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, site: CallSite | undefined, receiver: undefined): Promise<Uint8Array>;
+  #start(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, site: CallSite | undefined, receiver: ReplyReceiver): void;
+  #start(op: OperationRef, args: Uint8Array, opts: RpcCallOptions | undefined, site: CallSite | undefined, receiver: ReplyReceiver | undefined): Promise<Uint8Array> | undefined {
     const signal = opts?.signal;
     const timeoutMs = opts?.timeoutMs ?? this.#defaultTimeoutMs;
-    if (!(timeoutMs > 0)) return failLater(receiver, attachCallSite(new RpcError('deadline_exceeded', `timeoutMs ${timeoutMs}`), site));
-    if (this.isClosed || signal?.aborted) return this.#pending.addReceiver(0, timeoutMs, signal, site, receiver);
+    if (!(timeoutMs > 0)) return this.#failAtOnce(attachCallSite(new RpcError('deadline_exceeded', `timeoutMs ${timeoutMs}`), site), receiver);
+    if (this.isClosed || signal?.aborted) return this.#register(0, timeoutMs, signal, site, receiver);
     const id = this.#nextId();
     const frame = this.#requestFrame(id, op, args, opts, timeoutMs);
-    if (frame instanceof RpcError) return failLater(receiver, attachCallSite(frame, site));
-    this.#pending.addReceiver(id, timeoutMs, signal, site, receiver);
+    if (frame instanceof RpcError) return this.#failAtOnce(attachCallSite(frame, site), receiver);
+    const reply = this.#register(id, timeoutMs, signal, site, receiver);
     this.#frames.send(frame);
+    return reply;
+  }
+
+  /** Registers call `id` with the pending calls: its reply's Promise, or with `receiver`, nothing. */
+  #register(id: number, timeoutMs: number, signal: AbortSignal | undefined, site: CallSite | undefined, receiver: ReplyReceiver | undefined): Promise<Uint8Array> | undefined {
+    if (receiver === undefined) return this.#pending.add(id, timeoutMs, signal, site);
+    this.#pending.addReceiver(id, timeoutMs, signal, site, receiver);
+    return undefined;
+  }
+
+  /** A call failing before it is sent: a Promise rejected already, or `receiver` told in a microtask. */
+  #failAtOnce(error: RpcError, receiver: ReplyReceiver | undefined): Promise<Uint8Array> | undefined {
+    if (receiver === undefined) return Promise.reject(error);
+    failLater(receiver, error);
+    return undefined;
   }
 
   /** One-way call: nothing comes back; a failure to send goes to `onSendError` (or the logger). */
