@@ -105,23 +105,11 @@ export class PendingSystemMessages {
     return this.#options.holdMs;
   }
 
-  /** Messages held now, over every server. */
-  get size(): number {
-    let n = 0;
-    for (const q of this.#queues.values()) n += q.items.length - q.head;
-    return n;
-  }
-
   /** Whether a broadcast to every gateway must also be held (see {@link holdForGateways}); cheap, for the hot path. */
   get holdsBroadcasts(): boolean {
     if (!this.#membershipKnown) return true;
     for (const q of this.#queues.values()) if (q.gateway) return true;
     return false;
-  }
-
-  /** Servers that have messages held for them (broadcasts awaiting the first membership under `*`). */
-  servers(): string[] {
-    return [...this.#queues.keys()];
   }
 
   /** Holds a message to server `id`, absent from the membership; `gateway` when the message is for a gateway. */

@@ -71,17 +71,16 @@ test('messages wait per server and go, in order, when the membership lists the s
   h.queue.hold('gate2', push, msg('p1'), true);
   h.queue.hold('gate1', push, msg('p2'), true);
   h.queue.hold('chat1', closed, msg('c1'), false);
-  assert.equal(h.queue.size, 4);
   assert.deepEqual(h.sent, []);
 
   h.queue.release([gate('gate1'), backend('chat2')], isGateway);
   assert.deepEqual(h.sent, ['gate1:group:add', 'gate1:push:p2']);
-  assert.deepEqual(h.queue.servers().sort(), ['chat1', 'gate2']);
 
+  // gate1's messages are not sent twice; the others' went once their servers were listed.
   h.queue.release([gate('gate1'), gate('gate2'), backend('chat1')], isGateway);
   assert.deepEqual(h.sent.slice(2), ['gate2:push:p1', 'chat1:closed:c1']);
-  assert.equal(h.queue.size, 0);
-  assert.deepEqual(h.drops, []);
+  h.queue.stop();
+  assert.deepEqual(h.drops, [], 'nothing is left held for stop to drop');
   assert.equal(logged(h, 'system messages held for a server not in the membership yet').length, 3);
   assert.equal(logged(h, 'held system messages sent to a server now in the membership').length, 3);
 });
@@ -98,7 +97,6 @@ test('a broadcast made before the first membership goes to every gateway it list
   h.queue.release([gate('gate1'), gate('gate2'), backend('chat1')], isGateway);
   assert.deepEqual(h.sent, ['gate1:group:add', 'gate1:groupcast:say1', 'gate1:push:p', 'gate1:groupcast:say2', 'gate2:groupcast:say1', 'gate2:groupcast:say2']);
   // gate3 is not listed yet (known only from a message held for it): both broadcasts joined its queue in place.
-  assert.deepEqual(h.queue.servers(), ['gate3']);
   assert.equal(h.queue.holdsBroadcasts, true, 'gate3 has messages held: broadcasts are held for it too');
   h.queue.holdForGateways(groupcast, msg('say3'));
   h.queue.release([gate('gate1'), gate('gate2'), gate('gate3')], isGateway);
@@ -126,11 +124,8 @@ test('a server that never appears: its messages are dropped after holdMs, logged
   h.queue.hold('gate1', push, msg('p2'), true);
   t.mock.timers.tick(400);
   assert.deepEqual(h.drops, [{ reason: 'expired', count: 1 }], 'the oldest expired on its own deadline');
-  assert.equal(h.queue.size, 1);
   t.mock.timers.tick(600);
   assert.deepEqual(h.drops, [{ reason: 'expired', count: 1 }, { reason: 'expired', count: 1 }]);
-  assert.equal(h.queue.size, 0);
-  assert.deepEqual(h.queue.servers(), []);
   const warnings = logged(h, 'system message to an unknown server dropped');
   assert.equal(warnings.length, 2);
   assert.equal(warnings[0]!.server, 'gate1');
@@ -186,7 +181,6 @@ test('holdMs 0 holds nothing: each message is dropped at once, as before there w
   h.queue.hold('gate1', push, msg('p'), true);
   h.queue.holdForGateways(groupcast, msg('say'));
   assert.deepEqual(h.drops, [{ reason: 'expired', count: 1 }, { reason: 'expired', count: 1 }]);
-  assert.equal(h.queue.size, 0);
   h.queue.release([gate('gate1')], isGateway);
   assert.deepEqual(h.sent, []);
   assert.equal(h.queue.holdsBroadcasts, false);
