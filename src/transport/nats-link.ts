@@ -9,7 +9,8 @@ import { PendingCalls } from '../rpc/pending-calls.js';
 import { PromiseReceiver, failLater, settleInto, type ReceiverInvoker, type ReplyReceiver } from '../rpc/reply-receiver.js';
 import type { RpcCallOptions } from '../rpc/rpc-connection.js';
 import { ConnectWaiters } from './connect-waiters.js';
-import { FrameBatch, frameFits, splitFrames } from './frame-batch.js';
+import { frameFits, splitFrames } from './frame-batch.js';
+import type { NatsOutbox, OutboxCaller } from './nats-outbox.js';
 
 /**
  * Where the transport's NATS connection is:
@@ -24,8 +25,8 @@ export type NatsState = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
 /** What a link needs from its transport. */
 export interface NatsLinkHost {
   readonly state: NatsState;
-  /** Publishes one message; throws RpcError when it cannot (closed, over the server's max payload). */
-  publish(subject: string, frame: Uint8Array, reply: string | undefined): void;
+  /** Where the link's frames wait for the end of the turn. */
+  readonly outbox: NatsOutbox;
   /** Opens the connection if nobody has yet. */
   start(): void;
   /** Largest message the NATS server accepts, in bytes. */
@@ -45,23 +46,18 @@ export interface NatsLinkOptions {
 
 /**
  * Calls to one NATS subject (one server, or any server of a type): NATS request/reply carrying the
- * same envelopes as a TCP link. The calls of one event-loop turn travel as one message, framed as on
- * TCP (hot path: NATS costs per message, in the client and in the server), published on one
- * connection to one subject, which NATS delivers in publish order, so calls through one link arrive
- * in the order they were made. Deadlines share one timer per link, as on a TCP connection.
+ * same envelopes as a TCP link, gathered per turn by the transport's {@link NatsOutbox}. Requests
+ * are published on one connection to one subject, which NATS delivers in publish order, so calls
+ * through one link arrive in the order they were made. Deadlines share one timer per link, as on a
+ * TCP connection.
  */
-export class NatsLink implements ReceiverInvoker {
+export class NatsLink implements ReceiverInvoker, OutboxCaller {
   readonly subject: string;
   readonly #host: NatsLinkHost;
   readonly #options: NatsLinkOptions;
   readonly #waiters: ConnectWaiters;
-  readonly #batch = new FrameBatch();
   #pending = new PendingCalls();
   #lastId = 0;
-  /** Two-way calls in the batch, and the first one's id; their ids are consecutive. */
-  #batchCalls = 0;
-  #batchFirstId = 0;
-  #scheduled = false;
   #replyPrefix: string;
   #closed: RpcError | undefined;
 
@@ -111,8 +107,7 @@ export class NatsLink implements ReceiverInvoker {
     }
     const max = this.#host.maxPayload;
     if (!frameFits(frame, max)) return this.#waiters.sendFailed(op, this.#overMaxPayload(frame, max));
-    if (!this.#batch.fits(frame, max)) this.flush();
-    this.#add(frame);
+    this.#host.outbox.request(this.subject, frame, this, 0);
   }
 
   /**
@@ -139,21 +134,15 @@ export class NatsLink implements ReceiverInvoker {
     this.#failTagged(tag, new RpcError('bad_payload', 'malformed reply', { cause: broken }));
   }
 
-  /** Publishes what this turn gathered now, instead of at the end of the turn. */
-  flush(): void {
-    const count = this.#batch.count;
-    if (count === 0) return;
-    const calls = this.#batchCalls;
-    const firstId = this.#batchFirstId;
-    this.#batchCalls = 0;
-    const message = this.#batch.take();
-    try {
-      this.#host.publish(this.subject, message, calls > 0 ? `${this.#replyPrefix}${firstId}.${calls}` : undefined);
-    } catch (err) {
-      const error = asRpcError(err);
-      for (let i = 0; i < calls; i++) this.#pending.reject(firstId + i, error);
-      this.#oneWaysLost(count - calls, error);
-    }
+  /** The reply subject of this link's message of calls `first` to `first + calls - 1`. */
+  replySubject(first: number, calls: number): string {
+    return `${this.#replyPrefix}${first}.${calls}`;
+  }
+
+  /** The message was not published: its calls fail, and its one-way calls are reported lost. */
+  notSent(first: number, calls: number, oneWays: number, error: RpcError): void {
+    for (let i = 0; i < calls; i++) this.#pending.reject(first + i, error);
+    if (oneWays > 0) this.#options.logger.warn({ subject: this.subject, count: oneWays, code: error.code, err: error }, 'one-way calls not sent');
   }
 
   /** A new connection has its own inbox: replies come to `replyPrefix` plus a message tag from now on. */
@@ -169,7 +158,6 @@ export class NatsLink implements ReceiverInvoker {
   /** NATS went away: every call waiting, for a reply or for the connection, fails `unavailable` now. */
   disconnected(reason: RpcError): void {
     this.#waiters.fail(reason);
-    this.#dropBatch(reason);
     const old = this.#pending;
     this.#pending = new PendingCalls(); // ids keep counting, so a late reply cannot match a new call
     old.close(reason.code, reason.message, reason.cause);
@@ -180,7 +168,6 @@ export class NatsLink implements ReceiverInvoker {
     if (this.#closed !== undefined) return;
     this.#closed = reason;
     this.#waiters.fail(reason);
-    this.#dropBatch(reason);
     this.#pending.close(reason.code, reason.message, reason.cause);
   }
 
@@ -198,25 +185,9 @@ export class NatsLink implements ReceiverInvoker {
     }
     const max = this.#host.maxPayload;
     if (!frameFits(frame, max)) return failLater(receiver, this.#overMaxPayload(frame, max));
-    // A message's calls have consecutive ids, so its reply subject can name them all.
-    if ((this.#batchCalls > 0 && id !== this.#batchFirstId + this.#batchCalls) || !this.#batch.fits(frame, max)) this.flush();
     this.#pending.addReceiver(id, timeoutMs, signal, undefined, receiver);
-    if (this.#batchCalls++ === 0) this.#batchFirstId = id;
-    this.#add(frame);
+    this.#host.outbox.request(this.subject, frame, this, id);
   }
-
-  #add(frame: Uint8Array): void {
-    this.#batch.push(frame);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(this.#flushAtTurnEnd);
-  }
-
-  // After every callback of this turn's poll phase, as FrameWriter does for TCP.
-  readonly #flushAtTurnEnd = (): void => {
-    this.#scheduled = false;
-    this.flush();
-  };
 
   #onReplyFrame(frame: Uint8Array): unknown {
     try {
@@ -239,18 +210,6 @@ export class NatsLink implements ReceiverInvoker {
     const count = Number(tag.slice(dot + 1));
     if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || count > this.#host.maxPayload) return;
     for (let i = 0; i < count; i++) this.#pending.reject(first + i, error);
-  }
-
-  /** The calls of an unsent message have failed with the pending table; its one-way calls are lost. */
-  #dropBatch(reason: RpcError): void {
-    const oneWays = this.#batch.count - this.#batchCalls;
-    this.#batch.clear();
-    this.#batchCalls = 0;
-    this.#oneWaysLost(oneWays, reason);
-  }
-
-  #oneWaysLost(count: number, error: RpcError): void {
-    if (count > 0) this.#options.logger.warn({ subject: this.subject, count, code: error.code, err: error }, 'one-way calls not sent');
   }
 
   #overMaxPayload(frame: Uint8Array, max: number): RpcError {
@@ -284,7 +243,3 @@ function badPayload(err: unknown): RpcError {
   return new RpcError('bad_payload', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-function asRpcError(err: unknown): RpcError {
-  if (err instanceof RpcError) return err;
-  return new RpcError('unavailable', err instanceof Error ? err.message : String(err), { cause: err });
-}

@@ -6,17 +6,18 @@ import { encodeEnvelope, encodeErrorBody } from '../rpc/envelope-encoder.js';
 import { answerEnvelope, type Envelope } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { RpcLogger } from '../rpc/logger.js';
-import { FrameBatch, frameFits, splitFrames } from './frame-batch.js';
+import { frameFits, splitFrames } from './frame-batch.js';
+import type { NatsOutbox } from './nats-outbox.js';
 
-/** The callers of one NATS message's requests: their answers go to its reply subject. */
+/** The callers of one NATS message's requests: their answers go to its reply subject, through the outbox. */
 class NatsOrigin implements CallOrigin {
   readonly caller = undefined;
   readonly #reply: string;
-  readonly #answers: AnswerBatches;
+  readonly #outbox: NatsOutbox;
 
-  constructor(reply: string, answers: AnswerBatches) {
+  constructor(reply: string, outbox: NatsOutbox) {
     this.#reply = reply;
-    this.#answers = answers;
+    this.#outbox = outbox;
   }
 
   get remote(): string {
@@ -24,51 +25,8 @@ class NatsOrigin implements CallOrigin {
   }
 
   respond(frame: Uint8Array): void {
-    this.#answers.push(this.#reply, frame);
-  }
-}
-
-/**
- * Answers gathered per reply subject during one event-loop turn and published as one message each
- * at its end: a caller's message of N calls is usually answered by one message, not N.
- */
-class AnswerBatches {
-  readonly #nc: NatsConnection;
-  readonly #logger: RpcLogger;
-  readonly #batches = new Map<string, FrameBatch>();
-  #scheduled = false;
-
-  constructor(nc: NatsConnection, logger: RpcLogger) {
-    this.#nc = nc;
-    this.#logger = logger;
-  }
-
-  push(subject: string, frame: Uint8Array): void {
-    const max = maxPayloadOf(this.#nc);
-    if (!frameFits(frame, max)) frame = tooLargeAnswer(frame, max);
-    let batch = this.#batches.get(subject);
-    if (batch === undefined) this.#batches.set(subject, (batch = new FrameBatch()));
-    else if (!batch.fits(frame, max)) this.#publish(subject, batch.take());
-    batch.push(frame);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(this.flush);
-  }
-
-  /** Publishes every answer gathered. */
-  readonly flush = (): void => {
-    this.#scheduled = false;
-    for (const [subject, batch] of this.#batches) this.#publish(subject, batch.take());
-    this.#batches.clear();
-  };
-
-  #publish(subject: string, message: Uint8Array): void {
-    try {
-      this.#nc.publish(subject, message);
-    } catch (err) {
-      // The connection closed while the servants worked; their callers fail on their own deadline or disconnect.
-      this.#logger.warn({ subject, err }, 'NATS replies not sent');
-    }
+    const max = this.#outbox.maxPayload;
+    this.#outbox.answer(this.#reply, frameFits(frame, max) ? frame : tooLargeAnswer(frame, max));
   }
 }
 
@@ -103,14 +61,14 @@ export class NatsResponder {
   readonly #dispatcher: CallDispatcher;
   readonly #logger: RpcLogger;
   readonly #subscriptions: Subscription[];
-  readonly #answers: AnswerBatches;
+  readonly #outbox: NatsOutbox;
 
-  constructor(nc: NatsConnection, subjects: NatsResponderSubjects, adapter: Adapter, logger: RpcLogger) {
+  constructor(nc: NatsConnection, outbox: NatsOutbox, subjects: NatsResponderSubjects, adapter: Adapter, logger: RpcLogger) {
     this.#adapter = adapter;
     this.#logger = logger;
     // Many callers share these subjects, so their call ids are not unique here: no cancel by id.
     this.#dispatcher = new CallDispatcher({ logger, cancelById: false });
-    this.#answers = new AnswerBatches(nc, logger);
+    this.#outbox = outbox;
     const callback = (err: Error | null, msg: Msg) => this.#onMessage(err, msg);
     this.#subscriptions = [
       nc.subscribe(subjects.server, { callback }),
@@ -128,7 +86,6 @@ export class NatsResponder {
       }
     }
     this.#dispatcher.close(reason);
-    this.#answers.flush();
   }
 
   /**
@@ -144,7 +101,7 @@ export class NatsResponder {
     } catch (error) {
       return this.#logger.warn({ subject: msg.subject, err: error }, 'dropping a malformed NATS message');
     }
-    const origin = msg.reply ? new NatsOrigin(msg.reply, this.#answers) : undefined;
+    const origin = msg.reply ? new NatsOrigin(msg.reply, this.#outbox) : undefined;
     for (const frame of frames) this.#onFrame(frame, msg.subject, origin);
   }
 

@@ -6,6 +6,7 @@ import { consoleLogger, type RpcLogger } from '../rpc/logger.js';
 import { DEFAULT_TIMEOUT_MS } from '../rpc/rpc-connection.js';
 import { backoffDelay, backoffPolicy, type BackoffOptions, type BackoffPolicy } from './backoff.js';
 import { NatsLink, type NatsLinkHost, type NatsState } from './nats-link.js';
+import { NatsOutbox, type OutboxHost } from './nats-outbox.js';
 import { NatsResponder, maxPayloadOf } from './nats-responder.js';
 import { NatsSubjects } from './nats-subjects.js';
 import type { PeerAddress, ServerTransport } from './server-transport.js';
@@ -39,11 +40,11 @@ const CLOSE_FLUSH_MS = 1000;
  * Server-to-server calls over NATS (DESIGN §5). A server listens on `<prefix>.srv.<id>` (calls to
  * it) and `<prefix>.type.<type>` in queue group `<type>` (calls to any one server of the type);
  * the calls of one turn to one subject travel as one message carrying the same framed envelopes as
- * a TCP link, answered on its reply subject. One connection per transport: calls through one
+ * a TCP link (see {@link NatsOutbox}), answered on its reply subject. One connection per transport: calls through one
  * invoker keep their order. While NATS is unreachable calls fail `unavailable` at once; the client
  * reconnects by itself, forever.
  */
-export class NatsTransport implements ServerTransport, NatsLinkHost {
+export class NatsTransport implements ServerTransport, NatsLinkHost, OutboxHost {
   readonly #options: NatsTransportOptions;
   readonly #subjects: NatsSubjects;
   readonly #logger: RpcLogger;
@@ -53,6 +54,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   readonly #links = new Map<string, NatsLink>();
   readonly #typeLinks = new Map<string, NatsLink>();
   readonly #byNumber = new Map<number, NatsLink>();
+  readonly #outbox: NatsOutbox;
   #state: NatsState = 'idle';
   #nc: NatsConnection | undefined;
   #opening: Promise<NatsConnection> | undefined;
@@ -71,6 +73,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#backoff = backoffPolicy(options.backoff);
     this.#owned = options.connection === undefined;
+    this.#outbox = new NatsOutbox(this, this.#logger);
     if (options.connection !== undefined) this.#attach(options.connection);
     else if (options.servers === undefined) throw new TypeError('NatsTransport needs servers or a connection');
   }
@@ -123,11 +126,11 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     const wasUp = this.#state === 'up';
-    if (wasUp) for (const link of this.#byNumber.values()) link.flush(); // one-way calls of this turn still go
     this.#state = 'closed';
     clearTimeout(this.#retry);
     const reason = new RpcError('cancelled', 'NATS transport closed locally');
     this.#responder?.close(reason);
+    if (wasUp) this.#outbox.flush(); // one-way calls and answers of this turn still go
     for (const link of this.#byNumber.values()) link.close(reason);
     this.#byNumber.clear();
     const nc = this.#nc;
@@ -147,6 +150,11 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
     await this.close();
   }
 
+  /** Where links and the responder gather what they send during a turn. */
+  get outbox(): NatsOutbox {
+    return this.#outbox;
+  }
+
   /** Largest message the NATS server accepts, in bytes. */
   get maxPayload(): number {
     return maxPayloadOf(this.#nc);
@@ -158,9 +166,10 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   }
 
   /** Hot path: publishes one message; failures become RpcErrors the caller can branch on. */
-  publish(subject: string, frame: Uint8Array, reply: string | undefined): void {
+  publish(subject: string, message: Uint8Array, reply: string | undefined): void {
+    if (this.#nc === undefined) throw new RpcError('unavailable', `NATS is not connected; cannot publish to ${subject}`);
     try {
-      this.#nc!.publish(subject, frame, reply === undefined ? undefined : { reply });
+      this.#nc.publish(subject, message, reply === undefined ? undefined : { reply });
     } catch (err) {
       const tooLarge = err instanceof NatsError && err.code === ErrorCode.MaxPayloadExceeded;
       const message = `NATS publish to ${subject}: ${(err as Error).message}`;
@@ -250,7 +259,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
       type: this.#subjects.type(address.type),
       queue: address.type,
     };
-    this.#responder = new NatsResponder(nc, subjects, adapter, this.#logger);
+    this.#responder = new NatsResponder(nc, this.#outbox, subjects, adapter, this.#logger);
   }
 
   /** Hot path: replies (or a no-responders status) for the message `<inbox>.<link>.<first call id>.<calls>`. */
@@ -296,6 +305,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost {
   #setDown(reason: RpcError): void {
     if (this.#state === 'closed') return;
     this.#state = 'down';
+    this.#outbox.clear(reason);
     for (const link of this.#byNumber.values()) link.disconnected(reason);
   }
 

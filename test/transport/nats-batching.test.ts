@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connect, createInbox, type Msg, type NatsConnection } from 'nats';
-import { Adapter, decodeEnvelope, encodeEnvelope, requestEnvelope, silentLogger, type OperationEntry, type RpcCallOptions } from '../../src/rpc/index.js';
+import { Adapter, decodeEnvelope, encodeEnvelope, requestEnvelope, silentLogger, type OperationEntry, type ReceiverInvoker, type ReplyReceiver, type RpcCallOptions } from '../../src/rpc/index.js';
 import { NatsTransport } from '../../src/transport/index.js';
 import { splitFrames } from '../../src/transport/frame-batch.js';
 import { coalesceFrames } from '../../src/transport/frame-writer.js';
@@ -138,4 +138,61 @@ test('one-way calls made in the turn a transport closes are still sent', async (
   await client.close();
   await until(() => servant.received === 10, 5000, 'ten one-way calls served');
   assert.equal(servant.reorderings, 0);
+});
+
+/** Answers `poke`, after sending the caller's server a one-way `noted` when the body's byte is 1. */
+class Poker {
+  constructor(readonly transport: NatsTransport) {}
+  static readonly operations: readonly OperationEntry<Poker>[] = [
+    {
+      route: 'test.Poker.poke',
+      code: 1,
+      oneway: false,
+      invoke: (s, args) => {
+        if (args[1] === 1) s.transport.invoker(peer('gw-1')).send(Noted.operations[0]!, args);
+        return args;
+      },
+    },
+  ];
+}
+
+/** Records the one-way calls it is sent. */
+class Noted {
+  readonly seen = new Set<number>();
+  static readonly operations: readonly OperationEntry<Noted>[] = [
+    { route: 'test.Noted.noted', code: 1, oneway: true, invoke: (s, args) => (s.seen.add(args[0]!), args) },
+  ];
+}
+
+test('what a server sends during a turn keeps its order across subjects: a one-way sent before an answer arrives first', async () => {
+  await using nats = await startNats();
+  await using backend = new NatsTransport({ servers: nats.url, logger: silentLogger });
+  await using gateway = new NatsTransport({ servers: nats.url, logger: silentLogger });
+  const noted = new Noted();
+  await backend.listen(peer('backend-1'), new Adapter({ name: 'backend' }).add(new Poker(backend)));
+  await gateway.listen(peer('gw-1'), new Adapter({ name: 'gw' }).add(noted));
+  const link = gateway.invoker(peer('backend-1'), 0) as ReceiverInvoker;
+  const poke = (n: number, send: boolean, receiver: ReplyReceiver) =>
+    link.callInto(Poker.operations[0]!, Uint8Array.of(n, send ? 1 : 0), undefined, receiver);
+  await new Promise<void>((resolve, reject) => poke(0, false, { replied: () => resolve(), failed: reject }));
+  // In one turn the backend answers call 1, then sends a one-way and answers call 2, and so on:
+  // each one-way must reach the gateway before the answer that follows it. The receiver looks
+  // as the answer arrives (a Promise would look only after the whole batch was read).
+  const early: number[] = [];
+  await Promise.all(
+    Array.from({ length: 60 }, (_, i) => {
+      const send = i % 2 === 1;
+      return new Promise<void>((resolve, reject) =>
+        poke(i, send, {
+          replied: () => {
+            if (send && !noted.seen.has(i)) early.push(i);
+            resolve();
+          },
+          failed: reject,
+        }),
+      );
+    }),
+  );
+  assert.deepEqual(early, [], 'answers that arrived before the one-way sent ahead of them');
+  assert.equal(noted.seen.size, 30);
 });
