@@ -96,6 +96,11 @@ export class Metrics {
   readonly #maxRoutes: number;
   readonly #routes = new Map<string, RouteSeries>();
   #other: RouteSeries | undefined;
+  /**
+   * Whether a route count was made since the last flush. Both route counters flush on collect (so
+   * either one read alone is current), and in one scrape the second finds nothing to add: it skips.
+   */
+  #unflushed = false;
   readonly #codes = new Map<string, Counter.Internal>();
   #stats: (() => ConnectionStats) | undefined;
   #seen: { total: number; errors: Record<string, number> } = { total: 0, errors: {} };
@@ -154,11 +159,14 @@ export class Metrics {
   /** A client message arrived on `route`. Hot path. */
   messageIn(route: string): void {
     this.#route(route).in++;
+    this.#unflushed = true;
   }
 
   /** `count` messages went out to clients on `route` (a response counts under its request's route). Hot path. */
   messageOut(route: string, count = 1): void {
-    if (count > 0) this.#route(route).out += count;
+    if (!(count > 0)) return;
+    this.#route(route).out += count;
+    this.#unflushed = true;
   }
 
   /** A request on `route` was answered after `seconds`. Hot path. */
@@ -232,7 +240,10 @@ export class Metrics {
     return new RouteSeries(this.#messagesIn.labels(label), this.#messagesOut.labels(label), this.#duration.series(label));
   }
 
+  /** Adds every route's counts made since the last flush to the counters; nothing to do if none were. */
   #flushRoutes(): void {
+    if (!this.#unflushed) return;
+    this.#unflushed = false;
     for (const series of this.#routes.values()) series.flush();
     this.#other?.flush();
   }

@@ -139,6 +139,29 @@ test('routes beyond maxRoutes count under route="other"', async () => {
   }
 });
 
+test('route counts reach each scrape once, and either route counter read alone is current', async () => {
+  const m = new Metrics({ processMetrics: false });
+  try {
+    m.messageIn('chat.say');
+    m.messageOut('chat.say', 2);
+    let text = await m.text();
+    assert.match(text, /^switchyard_messages_in_total\{route="chat\.say"\} 1$/m);
+    assert.match(text, /^switchyard_messages_out_total\{route="chat\.say"\} 2$/m);
+    text = await m.text();
+    assert.match(text, /^switchyard_messages_in_total\{route="chat\.say"\} 1$/m, 'a scrape with nothing new adds nothing');
+    assert.match(text, /^switchyard_messages_out_total\{route="chat\.say"\} 2$/m);
+    m.messageOut('chat.say');
+    const out = await m.registry.getSingleMetric('switchyard_messages_out_total')!.get();
+    assert.deepEqual(out.values.map((v) => v.value), [3]);
+    m.messageIn('chat.say');
+    const [a, b] = await Promise.all([m.text(), m.text()]);
+    for (const t of [a, b]) assert.match(t, /^switchyard_messages_in_total\{route="chat\.say"\} 2$/m);
+    assert.match(b, /^switchyard_messages_out_total\{route="chat\.say"\} 3$/m);
+  } finally {
+    m.close();
+  }
+});
+
 test('/debug/profile?seconds=1 returns a CPU profile with nodes; a second one meanwhile is 409', async () => {
   const first = fetch(`${base}/debug/profile?seconds=1`);
   await new Promise((r) => setTimeout(r, 100));
