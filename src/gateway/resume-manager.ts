@@ -72,7 +72,7 @@ export class ResumeManager {
     state.connection = conn;
     session.enableResume(state);
     this.#byToken.set(state.token, session);
-    changed();
+    this.#newToken(session);
     const answer: ResumeAnswer = { token: state.token, sessionId: session.id, seq: 0 };
     return expired ? { ...answer, ok: false, reason: 'expired' } : answer;
   }
@@ -277,12 +277,7 @@ export class ResumeManager {
    */
   #sync(store: ResumeStore, now: number): void {
     const { graceMs } = this.#options;
-    for (const session of this.#dirty) {
-      const state = session.resume!;
-      this.#saved.delete(session);
-      this.#saved.set(session, now + graceMs);
-      this.#track(store.save(state.token, storedState(session, state), 2 * graceMs));
-    }
+    for (const session of this.#dirty) this.#save(store, session, now);
     this.#dirty.clear();
     let due: string[] | undefined;
     for (const [session, at] of this.#saved) {
@@ -313,7 +308,27 @@ export class ResumeManager {
     if (this.#saved.delete(session)) this.#track(this.#store!.drop(state.token));
     state.token = newToken();
     this.#byToken.set(state.token, session);
-    state.changed();
+    this.#newToken(session);
+  }
+
+  /**
+   * A token its client is about to learn goes to the store at once, not at the next sweep: the
+   * client may drop and come back through another gateway or worker before then, and a token the
+   * store does not know would come back `expired`. (That gateway then claims the session from here.)
+   */
+  #newToken(session: Session): void {
+    const store = this.#store;
+    if (!store || this.#handover?.holds(session)) return this.#markDirty(session);
+    this.#dirty.delete(session);
+    this.#save(store, session, Date.now());
+  }
+
+  /** Saves one session's snapshot for two grace periods; it is refreshed one grace period from `now`. */
+  #save(store: ResumeStore, session: Session, now: number): void {
+    const state = session.resume!;
+    this.#saved.delete(session);
+    this.#saved.set(session, now + this.#options.graceMs);
+    this.#track(store.save(state.token, storedState(session, state), 2 * this.#options.graceMs));
   }
 
   /** Logs store failures once per outage rather than on every sweep. */

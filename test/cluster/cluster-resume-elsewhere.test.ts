@@ -145,3 +145,42 @@ async function comesBackElsewhere(uid: string, halfOpen: boolean): Promise<void>
     raw.disconnect();
   }
 }
+
+test('a client that drops again right after resuming comes back whole through the first gateway: its new token is stored at once', async () => {
+  const { redis, gateA, gateB } = cluster;
+  const uid = 'bob';
+  const raw = new Redis(redis.url);
+  const toA = new Relay(gateA.tcp!);
+  const toB = new Relay(gateB.tcp!);
+  await toA.open();
+  await toB.open();
+  const bob = await connect([`tcp://127.0.0.1:${toA.port}`, `tcp://127.0.0.1:${toB.port}`], { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  try {
+    await bob.request('probe.login', { uid });
+    await bob.request('chat.join', { room: 'den-bob', name: uid });
+    await until(async () => (await storedSnapshots(raw)).has(uid), 5000, 'snapshot in Redis');
+    const events: string[] = [];
+    bob.on('disconnect', () => events.push('disconnect'));
+    bob.on('resync', (reason) => events.push(`resync:${reason}`));
+    bob.on('resume', () => events.push('resume'));
+    const cameBack = (where: string) =>
+      until(() => events.includes('resume') || events.some((e) => e.startsWith('resync')), 15_000, () => `bob came back to ${where} (events: ${events.join(', ')})`);
+
+    await toA.close(); // only B can be reached: bob resumes there, with a new token
+    await cameBack('B');
+    assert.deepEqual(events, ['disconnect', 'resume']);
+    // At once, well within a sweep of B: only A can be reached, and A knows the new token only from Redis.
+    events.length = 0;
+    await toA.open();
+    await toB.close();
+    await cameBack('A');
+    assert.deepEqual(events, ['disconnect', 'resume'], 'resumed whole on A, not told the token expired');
+    const now = (await bob.request('probe.session', {})) as { id: string; uid: string };
+    assert.match(now.id, /^gateA-/);
+    assert.equal(now.uid, uid);
+  } finally {
+    await bob.close();
+    await Promise.all([toA.close(), toB.close()]);
+    raw.disconnect();
+  }
+});
