@@ -30,8 +30,8 @@ export class RemoteSession implements ClientSession {
   #pending: SessionUpdate | undefined;
   #flushScheduled = false;
   readonly #closeHooks = new CloseHooks();
-  /** Those that index the copy by id (cluster groups), told when the id changes. */
-  readonly #moveHooks = new Set<SessionMoveHook>();
+  /** Those that index the copy by id (cluster groups), told when the id changes; made on first use. */
+  #moveHooks: Set<SessionMoveHook> | undefined;
   readonly #host: RemoteSessionHost;
 
   constructor(snapshot: SessionSnapshot, host: RemoteSessionHost) {
@@ -74,17 +74,17 @@ export class RemoteSession implements ClientSession {
     this.#frontendId = frontendId;
     this.#incarnation = incarnation;
     this.#version = -1;
-    if (from !== id) for (const hook of [...this.#moveHooks]) hook(this, from);
+    if (from !== id && this.#moveHooks) for (const hook of [...this.#moveHooks]) hook(this, from);
   }
 
   /** Runs `hook` each time this copy's id changes (adding the same hook twice runs it once). */
   onMoved(hook: SessionMoveHook): void {
-    this.#moveHooks.add(hook);
+    (this.#moveHooks ??= new Set()).add(hook);
   }
 
   /** Stops running `hook` on moves. */
   offMoved(hook: SessionMoveHook): void {
-    this.#moveHooks.delete(hook);
+    this.#moveHooks?.delete(hook);
   }
 
   get closed(): boolean {
