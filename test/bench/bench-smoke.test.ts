@@ -63,6 +63,9 @@ describe('npm run bench -- --quick --only B1,B4', () => {
       assert.ok(r.latencyMs!.p99 >= r.latencyMs!.p50 && r.latencyMs!.p50 > 0);
     }
     assert.ok(b1.targets.length > 0);
+    const rounds = (b1 as unknown as { adjacentRounds: { a: number; b: number; c: number }[] }).adjacentRounds;
+    assert.ok(rounds.length > 0, 'adjacent-window rounds measured');
+    for (const r of rounds) assert.ok(r.a > 0 && r.b > 0 && r.c > 0, `adjacent round ${JSON.stringify(r)}`);
 
     const b4 = results.results.B4!;
     assert.deepEqual(b4.rows.map((r) => r.name), ['switchyard generated', 'protobufjs static', 'JSON.stringify + JSON.parse']);
