@@ -210,9 +210,18 @@ async function adjacentRounds(ctx: BenchContext, json: Request, jsonBody: unknow
           await checkJsonEcho(cluster.url, jsonBody);
           const perCpu = async (v: Variant, servers: RunningServers, request: Request): Promise<number> =>
             (await measure(ctx, v, servers, request, pairs))[0]!.repliesPerServerCpuSecond;
+          const windows: Record<'a' | 'b' | 'c', () => Promise<number>> = {
+            a: () => perCpu('a', raw, { ...json, pomelo: false }),
+            b: () => perCpu('b', gateway, json),
+            c: () => perCpu('c', cluster, json),
+          };
           const out: AdjacentRound[] = [];
           for (let round = 0; round < pairs.rounds; round++) {
-            out.push({ a: await perCpu('a', raw, { ...json, pomelo: false }), b: await perCpu('b', gateway, json), c: await perCpu('c', cluster, json) });
+            // Each round starts with the next variant, so no variant always follows the same one.
+            const order = (['a', 'b', 'c'] as const).map((_, i, all) => all[(i + round) % all.length]!);
+            const got: Partial<Record<'a' | 'b' | 'c', number>> = {};
+            for (const v of order) got[v] = await windows[v]();
+            out.push({ a: got.a!, b: got.b!, c: got.c! });
           }
           return out;
         },
@@ -293,7 +302,7 @@ function render(rows: readonly RoundTripRow[], rounds: readonly AdjacentRound[])
     split,
     '',
     'Adjacent windows (the per-CPU targets are judged on these): (a), (b) and (c) at C = 100 measured one right after the other,',
-    'all three servers up, shorter windows; each ratio is to the (a) of its own round.',
+    'all three servers up, shorter windows, each round starting with the next variant; each ratio is to the (a) of its own round.',
     '',
     table(
       ['round', '(a) replies per server CPU-s', '(b)', '(c)', '(b) ÷ (a)', '(c) ÷ (a)'],

@@ -57,7 +57,8 @@ const METHOD = `- Every server runs in its own process pinned to core 0 (gateway
 - The machine's speed drifts over minutes (B1 (c) of one build took 26 and 42 µs of server CPU per
   reply in windows minutes apart), so B1's per-CPU targets are judged on adjacent windows:
   (a), (b) and (c) at C = 100 measured one right after the other with all three servers up, five
-  rounds, each ratio to the (a) of its own round; the target's figure is the median round.
+  rounds (each starting with the next variant), each ratio to the (a) of its own round; the
+  target's figure is the median round.
 - Pinning keeps our processes apart, not other work off our cores: a full run waits (up to 60 s) for
   the machine to settle before each workload, measures a window again (up to twice, eight times
   per run) when other processes took more than 20% of either core, keeps the least disturbed
