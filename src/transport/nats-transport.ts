@@ -40,9 +40,9 @@ const CLOSE_FLUSH_MS = 1000;
  * Server-to-server calls over NATS (DESIGN §5). A server listens on `<prefix>.srv.<id>` (calls to
  * it) and `<prefix>.type.<type>` in queue group `<type>` (calls to any one server of the type);
  * the calls of one turn to one subject travel as one message carrying the same framed envelopes as
- * a TCP link (see {@link NatsOutbox}), answered on its reply subject. One connection per transport: calls through one
- * invoker keep their order. While NATS is unreachable calls fail `unavailable` at once; the client
- * reconnects by itself, forever.
+ * a TCP link (see {@link NatsOutbox}), answered on its reply subject. One connection per
+ * transport: calls through one invoker keep their order. While NATS is unreachable calls fail
+ * `unavailable` at once; the client reconnects by itself, forever.
  */
 export class NatsTransport implements ServerTransport, NatsLinkHost, OutboxHost {
   readonly #options: NatsTransportOptions;
