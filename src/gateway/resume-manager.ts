@@ -66,15 +66,20 @@ export class ResumeManager {
 
   /** Makes the connection's session resumable with a new token; `expired` when the client asked with a token we do not know. */
   enable(conn: ClientConnection, expired: boolean): ResumeAnswer {
+    const answer = this.#enable(conn);
+    this.#newToken(conn.session);
+    return expired ? { ...answer, ok: false, reason: 'expired' } : answer;
+  }
+
+  /** Gives the connection's session a token and a replay buffer; the caller stores it once it is complete. */
+  #enable(conn: ClientConnection): ResumeAnswer {
     const session = conn.session;
     const changed = this.#store ? () => this.#markDirty(session) : () => {};
     const state = new ResumeState(newToken(), new ReplayBuffer(this.#options.replayLimit, this.#options.replayBytes), changed);
     state.connection = conn;
     session.enableResume(state);
     this.#byToken.set(state.token, session);
-    this.#newToken(session);
-    const answer: ResumeAnswer = { token: state.token, sessionId: session.id, seq: 0 };
-    return expired ? { ...answer, ok: false, reason: 'expired' } : answer;
+    return { token: state.token, sessionId: session.id, seq: 0 };
   }
 
   /**
@@ -118,7 +123,7 @@ export class ResumeManager {
       this.#track(store.save(req.token, kept, 2 * this.#options.graceMs)); // the client left meanwhile: keep it for its next try
       return undefined;
     }
-    const answer = this.enable(conn, false);
+    const answer = this.#enable(conn);
     const session = conn.session;
     const state = session.resume!;
     // A handed-over session carries its push numbering and the pushes its client has not had.
@@ -142,6 +147,7 @@ export class ResumeManager {
     } catch (err) {
       this.#host.logger.warn({ err, session: session.id }, 'restoring a resumable session failed');
     }
+    this.#newToken(session); // stored once, with what was restored
     this.#host.sessionRestored(session, kept);
     if (whole) return { ...answer, seq: req.lastSeq, ok: true };
     return { ...answer, seq: state.replay.lastSeq, ok: false, reason: 'resync' };
@@ -318,7 +324,8 @@ export class ResumeManager {
    */
   #newToken(session: Session): void {
     const store = this.#store;
-    if (!store || this.#handover?.holds(session)) return this.#markDirty(session);
+    if (!store) return;
+    if (this.#handover?.holds(session)) return this.#markDirty(session);
     this.#dirty.delete(session);
     this.#save(store, session, Date.now());
   }
