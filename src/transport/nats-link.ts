@@ -29,8 +29,6 @@ export interface NatsLinkHost {
   readonly outbox: NatsOutbox;
   /** Opens the connection if nobody has yet. */
   start(): void;
-  /** Largest message the NATS server accepts, in bytes. */
-  readonly maxPayload: number;
 }
 
 /** Options of a {@link NatsLink}. */
@@ -105,7 +103,7 @@ export class NatsLink implements ReceiverInvoker, OutboxCaller {
     } catch (err) {
       return this.#waiters.sendFailed(op, badPayload(err));
     }
-    const max = this.#host.maxPayload;
+    const max = this.#host.outbox.maxPayload;
     if (!frameFits(frame, max)) return this.#waiters.sendFailed(op, this.#overMaxPayload(frame, max));
     this.#host.outbox.request(this.subject, frame, this, 0);
   }
@@ -183,7 +181,7 @@ export class NatsLink implements ReceiverInvoker, OutboxCaller {
     } catch (err) {
       return failLater(receiver, badPayload(err));
     }
-    const max = this.#host.maxPayload;
+    const max = this.#host.outbox.maxPayload;
     if (!frameFits(frame, max)) return failLater(receiver, this.#overMaxPayload(frame, max));
     this.#pending.addReceiver(id, timeoutMs, signal, undefined, receiver);
     this.#host.outbox.request(this.subject, frame, this, id);
@@ -208,7 +206,7 @@ export class NatsLink implements ReceiverInvoker, OutboxCaller {
     const dot = tag.indexOf('.');
     const first = Number(tag.slice(0, dot));
     const count = Number(tag.slice(dot + 1));
-    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || count > this.#host.maxPayload) return;
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || count > this.#host.outbox.maxPayload) return;
     for (let i = 0; i < count; i++) this.#pending.reject(first + i, error);
   }
 

@@ -30,11 +30,6 @@ class NatsOrigin implements CallOrigin {
   }
 }
 
-/** Largest message the NATS server behind `nc` accepts (its default, 1 MiB, until its INFO is known). */
-export function maxPayloadOf(nc: NatsConnection | undefined): number {
-  return nc?.info?.max_payload ?? 1024 * 1024;
-}
-
 /** An error reply in place of a reply that no NATS message could carry, so its caller fails at once. */
 function tooLargeAnswer(frame: Uint8Array, max: number): Uint8Array {
   const { id } = decodeEnvelope(frame);

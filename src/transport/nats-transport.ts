@@ -7,7 +7,7 @@ import { DEFAULT_TIMEOUT_MS } from '../rpc/rpc-connection.js';
 import { backoffDelay, backoffPolicy, type BackoffOptions, type BackoffPolicy } from './backoff.js';
 import { NatsLink, type NatsLinkHost, type NatsState } from './nats-link.js';
 import { NatsOutbox, type OutboxHost } from './nats-outbox.js';
-import { NatsResponder, maxPayloadOf } from './nats-responder.js';
+import { NatsResponder } from './nats-responder.js';
 import { NatsSubjects } from './nats-subjects.js';
 import type { PeerAddress, ServerTransport } from './server-transport.js';
 
@@ -55,6 +55,8 @@ export class NatsTransport implements ServerTransport, NatsLinkHost, OutboxHost 
   readonly #typeLinks = new Map<string, NatsLink>();
   readonly #byNumber = new Map<number, NatsLink>();
   readonly #outbox: NatsOutbox;
+  /** The NATS server's own default until its INFO says otherwise. */
+  #maxPayload = 1024 * 1024;
   #state: NatsState = 'idle';
   #nc: NatsConnection | undefined;
   #opening: Promise<NatsConnection> | undefined;
@@ -155,9 +157,9 @@ export class NatsTransport implements ServerTransport, NatsLinkHost, OutboxHost 
     return this.#outbox;
   }
 
-  /** Largest message the NATS server accepts, in bytes. */
+  /** Largest message the NATS server accepts, in bytes (read from its INFO on each connect). */
   get maxPayload(): number {
-    return maxPayloadOf(this.#nc);
+    return this.#maxPayload;
   }
 
   /** Opens the connection if nobody has yet (links call this on first use). */
@@ -299,6 +301,7 @@ export class NatsTransport implements ServerTransport, NatsLinkHost, OutboxHost 
   #setUp(): void {
     if (this.#state === 'closed') return;
     this.#state = 'up';
+    this.#maxPayload = this.#nc?.info?.max_payload ?? this.#maxPayload; // a reconnect may reach another server
     for (const link of this.#byNumber.values()) link.connected();
   }
 
