@@ -78,6 +78,16 @@ function heard(c: Client): string[] {
   return out;
 }
 
+/** A relay to each gateway (open) and a client that reaches them only through those relays. */
+async function roamingClient(): Promise<{ client: Client; toA: Relay; toB: Relay }> {
+  const toA = new Relay(cluster.gateA.tcp!);
+  const toB = new Relay(cluster.gateB.tcp!);
+  await toA.open();
+  await toB.open();
+  const client = await connect([`tcp://127.0.0.1:${toA.port}`, `tcp://127.0.0.1:${toB.port}`], { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  return { client, toA, toB };
+}
+
 test('a client that comes back through another gateway resumes whole: the first gateway gives up the parked session with its pushes', () =>
   comesBackElsewhere('zoe', false));
 
@@ -87,11 +97,7 @@ async function comesBackElsewhere(uid: string, halfOpen: boolean): Promise<void>
   const { redis, gateA, gateB } = cluster;
   const room = `den-${uid}`;
   const raw = new Redis(redis.url);
-  const toA = new Relay(gateA.tcp!);
-  const toB = new Relay(gateB.tcp!);
-  await toA.open();
-  await toB.open();
-  const zoe = await connect([`tcp://127.0.0.1:${toA.port}`, `tcp://127.0.0.1:${toB.port}`], { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  const { client: zoe, toA, toB } = await roamingClient();
   const kim = await connect(`tcp://127.0.0.1:${gateA.tcp}`);
   const yan = await connect(`tcp://127.0.0.1:${gateB.tcp}`);
   try {
@@ -147,14 +153,9 @@ async function comesBackElsewhere(uid: string, halfOpen: boolean): Promise<void>
 }
 
 test('a client that drops again right after resuming comes back whole through the first gateway: its new token is stored at once', async () => {
-  const { redis, gateA, gateB } = cluster;
   const uid = 'bob';
-  const raw = new Redis(redis.url);
-  const toA = new Relay(gateA.tcp!);
-  const toB = new Relay(gateB.tcp!);
-  await toA.open();
-  await toB.open();
-  const bob = await connect([`tcp://127.0.0.1:${toA.port}`, `tcp://127.0.0.1:${toB.port}`], { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  const raw = new Redis(cluster.redis.url);
+  const { client: bob, toA, toB } = await roamingClient();
   try {
     await bob.request('probe.login', { uid });
     await bob.request('chat.join', { room: 'den-bob', name: uid });
