@@ -16,12 +16,14 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 /**
  * Runs jobs one at a time per key, in submission order, and different keys in parallel: a
  * session's messages (key = session id) or a room's (key = room name) never interleave.
- * Hot path: a key with nothing running and a job that completes synchronously costs two Map
- * operations and no allocation.
+ * Hot path: a job submitted to an idle key that completes synchronously runs at once, tracked on a
+ * short stack instead of the map of queues, so it costs two failed lookups and no allocation.
  */
 export class Scheduler {
-  /** Keys with a job running; the array holds the jobs waiting behind it (null = none yet). */
+  /** Keys with a job waiting or awaited; the array holds the jobs waiting (null = none yet). */
   readonly #queues = new Map<string, Job[] | null>();
+  /** Keys whose first job is running synchronously right now, innermost last (nested submits). */
+  readonly #running: string[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #onError: (err: unknown, key: string) => void;
 
@@ -32,42 +34,59 @@ export class Scheduler {
 
   /** Number of keys with work running or waiting. */
   get activeKeys(): number {
-    return this.#queues.size;
+    let running = 0;
+    for (const key of this.#running) if (!this.#queues.has(key)) running++;
+    return this.#queues.size + running;
   }
 
   /** Runs `job` under `key` now if the key is idle, else after the jobs before it. */
   submit(key: string, job: Job): void {
-    if (this.#queues.has(key)) {
-      const q = this.#queues.get(key);
-      if (q) q.push(job);
-      else this.#queues.set(key, [job]);
-      return;
-    }
-    this.#queues.set(key, null);
-    this.#drain(key, job);
+    const q = this.#queues.get(key);
+    if (q) q.push(job);
+    else if (q === null || this.#running.includes(key)) this.#queues.set(key, [job]);
+    else this.#runFirst(key, job);
+  }
+
+  /** Runs an idle key's job; only if it is async or more jobs came meanwhile does the key get a queue. */
+  #runFirst(key: string, job: Job): void {
+    this.#running.push(key);
+    const result = this.#run(key, job);
+    this.#running.pop();
+    if (isThenable(result)) {
+      if (!this.#queues.has(key)) this.#queues.set(key, null);
+      this.#await(key, result);
+    } else if (this.#queues.has(key)) this.#next(key);
   }
 
   #drain(key: string, first: Job): void {
     let job: Job | undefined = first;
     while (job) {
-      let result: unknown;
-      try {
-        result = job.run();
-      } catch (err) {
-        this.#onError(err, key);
-      }
+      const result = this.#run(key, job);
       if (isThenable(result)) {
-        result.then(
-          () => this.#next(key),
-          (err: unknown) => {
-            this.#onError(err, key);
-            this.#next(key);
-          },
-        );
+        this.#await(key, result);
         return;
       }
       job = this.#shift(key);
     }
+  }
+
+  #run(key: string, job: Job): unknown {
+    try {
+      return job.run();
+    } catch (err) {
+      this.#onError(err, key);
+      return undefined;
+    }
+  }
+
+  #await(key: string, result: PromiseLike<unknown>): void {
+    result.then(
+      () => this.#next(key),
+      (err: unknown) => {
+        this.#onError(err, key);
+        this.#next(key);
+      },
+    );
   }
 
   #next(key: string): void {

@@ -135,6 +135,36 @@ test('scheduler: a throwing or rejecting job is reported and the key carries on'
   assert.equal(s.activeKeys, 0);
 });
 
+test('scheduler: a job submitted from inside a running job of its key waits for it, also behind an async one', async () => {
+  const s = new Scheduler((err) => assert.fail(String(err)));
+  const order: string[] = [];
+  s.submit('k', {
+    run: () => {
+      order.push('a start');
+      s.submit('k', { run: () => void order.push('b') });
+      s.submit('other', { run: () => void order.push('other') });
+      assert.equal(s.activeKeys, 1, 'only k waits: other ran and is idle again');
+      order.push('a end');
+    },
+  });
+  assert.deepEqual(order, ['a start', 'other', 'a end', 'b']);
+  let release!: () => void;
+  s.submit('k', {
+    run: () => {
+      s.submit('k', { run: () => void order.push('d') });
+      return new Promise<void>((r) => (release = r)).then(() => void order.push('c'));
+    },
+  });
+  s.submit('k', { run: () => void order.push('e') });
+  assert.equal(s.activeKeys, 1);
+  await sleep(5);
+  assert.deepEqual(order.slice(4), [], 'nothing runs while the async job is pending');
+  release();
+  await sleep(5);
+  assert.deepEqual(order.slice(4), ['c', 'd', 'e']);
+  assert.equal(s.activeKeys, 0);
+});
+
 test('SIGTERM stops the demo gracefully: clients are kicked with a reason, the process exits 0', async () => {
   const server = fileURLToPath(new URL('../../examples/chat/server.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', server, '--ws-port', '0', '--tcp-port', '0'], {
