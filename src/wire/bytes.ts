@@ -5,10 +5,16 @@
 
 type NodeBuf = Buffer;
 type NodeBufferStatic = typeof Buffer;
-/** Node's Buffer methods behind `toString('utf8' | 'latin1', start, end)`, present since Node 0.x though not in its types. */
+/**
+ * Node's Buffer methods behind `toString('utf8' | 'latin1', start, end)` and `write(s, at, 'utf8' |
+ * 'latin1')`, present since Node 0.x though not in its types; called directly, they skip the
+ * argument handling, which costs as much as the copy for the short strings the codecs write.
+ */
 interface Utf8Slicer {
   utf8Slice(start: number, end: number): string;
   latin1Slice(start: number, end: number): string;
+  utf8Write(s: string, offset: number): number;
+  latin1Write(s: string, offset: number): number;
 }
 
 // Looked up on globalThis so the browser bundle carries no reference to Node's Buffer.
@@ -38,15 +44,18 @@ export function utf8Length(s: string): number {
 
 /** Writes `s` as UTF-8 at `offset`; returns the bytes written. */
 export function utf8Write(target: Uint8Array, s: string, offset: number): number {
-  if (NodeBuffer) return asBuffer(NodeBuffer, target).write(s, offset, 'utf8');
+  if (NodeBuffer) return (asBuffer(NodeBuffer, target) as NodeBuf & Utf8Slicer).utf8Write(s, offset);
   return encoder.encodeInto(s, target.subarray(offset)).written;
 }
 
 /** UTF-8 bytes of `s`. */
 export function utf8Encode(s: string): Uint8Array {
   if (!NodeBuffer) return encoder.encode(s);
-  const out = NodeBuffer.allocUnsafe(NodeBuffer.byteLength(s, 'utf8'));
-  out.write(s, 0, 'utf8');
+  const length = NodeBuffer.byteLength(s, 'utf8');
+  const out = NodeBuffer.allocUnsafe(length) as NodeBuf & Utf8Slicer;
+  // As many bytes as characters: all ASCII, which latin1 writes the same and faster.
+  if (length === s.length) out.latin1Write(s, 0);
+  else out.utf8Write(s, 0);
   return out;
 }
 

@@ -8,8 +8,11 @@ import { ProtocolError } from './errors.js';
  * starts with a byte-order mark, which plain JSON.parse refuses.
  */
 function needsCarefulParse(text: string): boolean {
-  return text.charCodeAt(0) === 0xfeff || text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+  return text.charCodeAt(0) === 0xfeff || CAREFUL.test(text);
 }
+
+/** The spellings {@link needsCarefulParse} looks for, in one pass over the text instead of three. */
+const CAREFUL = /__proto__|constructor|\\u/;
 
 /**
  * Parses a JSON body from a peer. Keys `__proto__` and `constructor.prototype` are dropped so a

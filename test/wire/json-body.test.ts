@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { encodeJsonBody, parseJsonBody, ProtocolError } from '../../src/wire/index.js';
+import { encodeJsonBody, parseJsonBody, ProtocolError, utf8Encode } from '../../src/wire/index.js';
+import { utf8Write } from '../../src/wire/bytes.js';
 
 const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
@@ -100,4 +101,17 @@ describe('parseJsonBody', () => {
       );
     }
   });
+});
+
+it('JSON bodies encode to the UTF-8 bytes Buffer would make, ASCII or not, lone surrogates included', () => {
+  const texts = ['plain ascii', '', 'naïve café', '日本語', 'emoji 🎲', 'lone \ud800 surrogate', '\u007f\u0080'];
+  for (const text of texts) {
+    const bytes = encodeJsonBody({ text });
+    assert.deepEqual(Buffer.from(bytes), Buffer.from(JSON.stringify({ text }), 'utf8'), text);
+    assert.deepEqual(parseJsonBody(bytes), { text }, 'JSON.stringify escapes a lone surrogate, so it comes back whole');
+  }
+  for (const text of texts) assert.deepEqual(Buffer.from(utf8Encode(text)), Buffer.from(text, 'utf8'), text);
+  const at = new Uint8Array(16);
+  assert.equal(utf8Write(at, 'é!', 3), 3);
+  assert.deepEqual([...at.subarray(3, 6)], [0xc3, 0xa9, 0x21]);
 });
