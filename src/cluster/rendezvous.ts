@@ -52,12 +52,12 @@ export function hashServers<T extends { readonly id: string }>(servers: readonly
 
 /**
  * The server `key` belongs to, or undefined when there are none.
- * Hot path: one hash of the key and one multiply-mix per server, no allocation. Ties (one in 2^32)
- * go to the smaller id so every process agrees.
+ * Hot path: one hash of the key and one multiply-mix per server, no allocation (and no hashing
+ * at all with one server). Ties (one in 2^32) go to the smaller id so every process agrees.
  */
 export function rendezvousPick<T>(set: HashedServers<T>, key: string): T | undefined {
   const n = set.servers.length;
-  if (n === 0) return undefined;
+  if (n <= 1) return set.servers[0]; // the only server wins whatever the key: no need to hash it
   const k = hash32(key);
   let best = 0;
   let bestWeight = -1;
