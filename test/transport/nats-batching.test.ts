@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connect, createInbox, type Msg, type NatsConnection } from 'nats';
-import { Adapter, decodeEnvelope, encodeEnvelope, requestEnvelope, silentLogger, type OperationEntry, type ReceiverInvoker, type ReplyReceiver, type RpcCallOptions } from '../../src/rpc/index.js';
+import { Adapter, answerEnvelope, decodeEnvelope, encodeEnvelope, requestEnvelope, silentLogger, type OperationEntry, type ReceiverInvoker, type ReplyReceiver, type RpcCallOptions } from '../../src/rpc/index.js';
 import { NatsTransport } from '../../src/transport/index.js';
 import { splitFrames } from '../../src/transport/frame-batch.js';
 import { coalesceFrames } from '../../src/transport/frame-writer.js';
@@ -121,6 +121,38 @@ test('a broken message to a server is dropped whole; a bad frame in a good messa
 
   await using client = new NatsTransport({ servers: nats.url, logger: silentLogger });
   assert.equal((await describeCall(client.invoker(peer('backend-1'), 0))).server, 'server', 'the server goes on');
+  await raw.close();
+});
+
+test('a reply message that does not decode fails the calls it answers; replies before the bad frame stand, and the link goes on', async () => {
+  await using nats = await startNats();
+  await using client = new NatsTransport({ servers: nats.url, logger: silentLogger });
+  const raw = await connect({ servers: nats.url });
+  let answer: 'good' | 'bad frame' | 'bad framing' = 'good';
+  const reply = (id: number) => encodeEnvelope(answerEnvelope('reply', id, Uint8Array.of(id)));
+  raw.subscribe(SERVER_SUBJECT, {
+    callback: (_err, msg) => {
+      const ids = splitFrames(msg.data).map((frame) => decodeEnvelope(frame).id);
+      if (answer === 'good') msg.respond(batch(ids.map(reply)));
+      else if (answer === 'bad frame') msg.respond(batch([reply(ids[0]!), Uint8Array.of(0xff, 0xff, 0xff)]));
+      else msg.respond(Uint8Array.of(0, 0, 0, 50, 1, 2, 3)); // a length past the end
+    },
+  });
+  await raw.flush();
+  const link = client.invoker(peer('backend-1'), 0);
+  const call = () => link.call(orderOps.describe, new Uint8Array(0), { timeoutMs: 600_000 });
+  await call(); // connected, so the calls below go out in one message
+
+  answer = 'bad frame';
+  const [first, ...rest] = [call(), call(), call()];
+  assert.equal((await first).length, 1, 'the reply before the bad frame was delivered');
+  for (const failed of await Promise.all(rest.map((p) => failsWith(p, 'bad_payload')))) assert.match(failed.error.message, /malformed reply/);
+
+  answer = 'bad framing';
+  await Promise.all([call(), call()].map((p) => failsWith(p, 'bad_payload')));
+
+  answer = 'good';
+  assert.equal((await call()).length, 1, 'the link goes on');
   await raw.close();
 });
 
