@@ -137,11 +137,17 @@ async function measure(
 
 /** Starts servers, runs `body`, and stops them whatever happens. */
 async function withServers<T>(start: () => Promise<RunningServers>, body: (s: RunningServers) => Promise<T>): Promise<T> {
-  const servers = await start();
+  return withAllServers([start], ([s]) => body(s!));
+}
+
+/** Starts each set of servers in turn, runs `body` with all of them up, then stops them all, however it ends. */
+async function withAllServers<T>(starts: readonly (() => Promise<RunningServers>)[], body: (all: RunningServers[]) => Promise<T>): Promise<T> {
+  const running: RunningServers[] = [];
   try {
-    return await body(servers);
+    for (const start of starts) running.push(await start());
+    return await body(running);
   } finally {
-    await servers.stop();
+    for (const s of running.reverse()) await s.stop();
   }
 }
 
@@ -201,33 +207,27 @@ export async function runB1(ctx: BenchContext): Promise<WorkloadReport> {
 /** Measures (a), (b) and (c) at C = 100 in turn, `PAIRS.rounds` times, with all three servers up. */
 async function adjacentRounds(ctx: BenchContext, json: Request, jsonBody: unknown): Promise<AdjacentRound[]> {
   const pairs = ctx.quick ? PAIRS.quick : PAIRS.full;
-  return withServers(startRawEcho, (raw) =>
-    withServers(startGateway, (gateway) =>
-      withServers(
-        () => startCluster('tcp', ctx.idl.module),
-        async (cluster) => {
-          await checkJsonEcho(gateway.url, jsonBody);
-          await checkJsonEcho(cluster.url, jsonBody);
-          const perCpu = async (v: Variant, servers: RunningServers, request: Request): Promise<number> =>
-            (await measure(ctx, v, servers, request, pairs))[0]!.repliesPerServerCpuSecond;
-          const windows: Record<'a' | 'b' | 'c', () => Promise<number>> = {
-            a: () => perCpu('a', raw, { ...json, pomelo: false }),
-            b: () => perCpu('b', gateway, json),
-            c: () => perCpu('c', cluster, json),
-          };
-          const out: AdjacentRound[] = [];
-          for (let round = 0; round < pairs.rounds; round++) {
-            // Each round starts with the next variant, so no variant always follows the same one.
-            const order = (['a', 'b', 'c'] as const).map((_, i, all) => all[(i + round) % all.length]!);
-            const got: Partial<Record<'a' | 'b' | 'c', number>> = {};
-            for (const v of order) got[v] = await windows[v]();
-            out.push({ a: got.a!, b: got.b!, c: got.c! });
-          }
-          return out;
-        },
-      ),
-    ),
-  );
+  const starts = [startRawEcho, startGateway, () => startCluster('tcp', ctx.idl.module)];
+  return withAllServers(starts, async ([raw, gateway, cluster]) => {
+    await checkJsonEcho(gateway!.url, jsonBody);
+    await checkJsonEcho(cluster!.url, jsonBody);
+    const perCpu = async (v: Variant, servers: RunningServers, request: Request): Promise<number> =>
+      (await measure(ctx, v, servers, request, pairs))[0]!.repliesPerServerCpuSecond;
+    const windows: Record<'a' | 'b' | 'c', () => Promise<number>> = {
+      a: () => perCpu('a', raw!, { ...json, pomelo: false }),
+      b: () => perCpu('b', gateway!, json),
+      c: () => perCpu('c', cluster!, json),
+    };
+    const out: AdjacentRound[] = [];
+    for (let round = 0; round < pairs.rounds; round++) {
+      // Each round starts with the next variant, so no variant always follows the same one.
+      const order = (['a', 'b', 'c'] as const).map((_, i, all) => all[(i + round) % all.length]!);
+      const got: Partial<Record<'a' | 'b' | 'c', number>> = {};
+      for (const v of order) got[v] = await windows[v]();
+      out.push({ a: got.a!, b: got.b!, c: got.c! });
+    }
+    return out;
+  });
 }
 
 /** The median of each round's `v` over its own (a). */

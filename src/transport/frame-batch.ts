@@ -18,7 +18,7 @@ export class FrameBatch {
 
   /** Whether adding `frame` keeps the message within `maxBytes`. */
   fits(frame: Uint8Array, maxBytes: number): boolean {
-    return this.#bytes + FRAME_PREFIX_BYTES + frame.length <= maxBytes;
+    return frameFits(frame, maxBytes - this.#bytes);
   }
 
   push(frame: Uint8Array): void {
