@@ -54,7 +54,7 @@ export class ForwardingDispatcher implements Dispatcher {
   readonly #localRoutes: ReadonlySet<string>;
   readonly #runtime: ClusterRuntime;
   readonly #publicRoutes: ReadonlySet<string>;
-  /** Forwarded requests awaiting their reply, per session, oldest first. */
+  /** Forwarded requests awaiting their reply, per session, oldest first (an empty queue stays with its session). */
   readonly #pending = new WeakMap<Session, ReplyQueue>();
   /** Encoded snapshots by session, reused until the session changes (most requests change nothing). */
   readonly #snapshots = new WeakMap<Session, { version: number; bytes: Uint8Array }>();
@@ -141,8 +141,11 @@ export class ForwardingDispatcher implements Dispatcher {
       if (slot.error) session.respondError(slot.id, slot.error);
       else this.#answer(session, slot.id, slot.reply!);
     }
-    if (queue.head === slots.length) this.#pending.delete(session);
-    else if (queue.head > 1024 && queue.head * 2 > slots.length) {
+    if (queue.head === slots.length) {
+      // Emptied, and kept for the session's next request (one lookup then, not a new entry).
+      slots.length = 0;
+      queue.head = 0;
+    } else if (queue.head > 1024 && queue.head * 2 > slots.length) {
       // Drop answered slots now and then: a head index keeps each release O(1).
       queue.slots = slots.slice(queue.head);
       queue.head = 0;
