@@ -10,7 +10,7 @@ type NodeBufferStatic = typeof Buffer;
  * 'latin1')`, present since Node 0.x though not in its types; called directly, they skip the
  * argument handling, which costs as much as the copy for the short strings the codecs write.
  */
-interface Utf8Slicer {
+interface NodeStringCodec {
   utf8Slice(start: number, end: number): string;
   latin1Slice(start: number, end: number): string;
   utf8Write(s: string, offset: number): number;
@@ -44,7 +44,7 @@ export function utf8Length(s: string): number {
 
 /** Writes `s` as UTF-8 at `offset`; returns the bytes written. */
 export function utf8Write(target: Uint8Array, s: string, offset: number): number {
-  if (NodeBuffer) return (asBuffer(NodeBuffer, target) as NodeBuf & Utf8Slicer).utf8Write(s, offset);
+  if (NodeBuffer) return (asBuffer(NodeBuffer, target) as NodeBuf & NodeStringCodec).utf8Write(s, offset);
   return encoder.encodeInto(s, target.subarray(offset)).written;
 }
 
@@ -52,7 +52,7 @@ export function utf8Write(target: Uint8Array, s: string, offset: number): number
 export function utf8Encode(s: string): Uint8Array {
   if (!NodeBuffer) return encoder.encode(s);
   const length = NodeBuffer.byteLength(s, 'utf8');
-  const out = NodeBuffer.allocUnsafe(length) as NodeBuf & Utf8Slicer;
+  const out = NodeBuffer.allocUnsafe(length) as NodeBuf & NodeStringCodec;
   // As many bytes as characters: all ASCII, which latin1 writes the same and faster.
   if (length === s.length) out.latin1Write(s, 0);
   else out.utf8Write(s, 0);
@@ -62,13 +62,13 @@ export function utf8Encode(s: string): Uint8Array {
 /** Decodes `bytes[start, end)` as UTF-8. */
 export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
   // utf8Slice is what toString('utf8') ends in, without its argument handling: the codecs decode many short strings.
-  if (NodeBuffer) return (asBuffer(NodeBuffer, bytes) as NodeBuf & Utf8Slicer).utf8Slice(start, end);
+  if (NodeBuffer) return (asBuffer(NodeBuffer, bytes) as NodeBuf & NodeStringCodec).utf8Slice(start, end);
   return decoder.decode(bytes.subarray(start, end));
 }
 
 /** Decodes `bytes[start, end)` one character per byte (latin1): the ASCII bytes of it as UTF-8 would. */
 export function latin1Decode(bytes: Uint8Array, start: number, end: number): string {
-  if (NodeBuffer) return (asBuffer(NodeBuffer, bytes) as NodeBuf & Utf8Slicer).latin1Slice(start, end);
+  if (NodeBuffer) return (asBuffer(NodeBuffer, bytes) as NodeBuf & NodeStringCodec).latin1Slice(start, end);
   return (latin1Decoder ??= new TextDecoder('latin1')).decode(bytes.subarray(start, end));
 }
 
