@@ -38,6 +38,14 @@ export interface RoundTripRow {
   readonly seconds: number;
   readonly repliesPerSec: number;
   readonly serverCpuSeconds: number;
+  /** Server CPU seconds per wall second: near 1, the server core was saturated. */
+  readonly serverCoreBusy: number;
+  /**
+   * Wake-ups of the servers' event loops per reply. A server that keeps up with the generator
+   * sleeps between messages and pays for waking up over few replies; a saturated one finds many
+   * waiting each time, so the same code costs less CPU per reply.
+   */
+  readonly wakeupsPerReply: number;
   readonly cpuByProcess: Record<string, number>;
   readonly rssByProcess: Record<string, number>;
   readonly repliesPerServerCpuSecond: number;
@@ -76,6 +84,8 @@ export interface AdjacentRound {
   readonly a: number;
   readonly b: number;
   readonly c: number;
+  /** Server wake-ups per reply of each variant's window (see RoundTripRow). */
+  readonly wakeupsPerReply: Readonly<Record<'a' | 'b' | 'c', number>>;
 }
 
 interface Request {
@@ -123,6 +133,8 @@ async function measure(
       seconds: out.seconds,
       repliesPerSec: out.replies / out.seconds,
       serverCpuSeconds: cpu,
+      serverCoreBusy: cpu / out.seconds,
+      wakeupsPerReply: out.replies > 0 ? out.serverWakeups / out.replies : Number.NaN,
       cpuByProcess: out.cpuByProcess,
       rssByProcess: out.rssByProcess,
       repliesPerServerCpuSecond: cpu > 0 ? out.replies / cpu : Number.NaN,
@@ -211,9 +223,8 @@ async function adjacentRounds(ctx: BenchContext, json: Request, jsonBody: unknow
   return withAllServers(starts, async ([raw, gateway, cluster]) => {
     await checkJsonEcho(gateway!.url, jsonBody);
     await checkJsonEcho(cluster!.url, jsonBody);
-    const perCpu = async (v: Variant, servers: RunningServers, request: Request): Promise<number> =>
-      (await measure(ctx, v, servers, request, pairs))[0]!.repliesPerServerCpuSecond;
-    const windows: Record<'a' | 'b' | 'c', () => Promise<number>> = {
+    const perCpu = async (v: Variant, servers: RunningServers, request: Request): Promise<MeasuredRow> => (await measure(ctx, v, servers, request, pairs))[0]!;
+    const windows: Record<'a' | 'b' | 'c', () => Promise<MeasuredRow>> = {
       a: () => perCpu('a', raw!, { ...json, pomelo: false }),
       b: () => perCpu('b', gateway!, json),
       c: () => perCpu('c', cluster!, json),
@@ -222,9 +233,15 @@ async function adjacentRounds(ctx: BenchContext, json: Request, jsonBody: unknow
     for (let round = 0; round < pairs.rounds; round++) {
       // Each round starts with the next variant, so no variant always follows the same one.
       const order = (['a', 'b', 'c'] as const).map((_, i, all) => all[(i + round) % all.length]!);
-      const got: Partial<Record<'a' | 'b' | 'c', number>> = {};
+      const got: Partial<Record<'a' | 'b' | 'c', MeasuredRow>> = {};
       for (const v of order) got[v] = await windows[v]();
-      out.push({ a: got.a!, b: got.b!, c: got.c! });
+      const [a, b, c] = [got.a!, got.b!, got.c!];
+      out.push({
+        a: a.repliesPerServerCpuSecond,
+        b: b.repliesPerServerCpuSecond,
+        c: c.repliesPerServerCpuSecond,
+        wakeupsPerReply: { a: a.wakeupsPerReply, b: b.wakeupsPerReply, c: c.wakeupsPerReply },
+      });
     }
     return out;
   });
@@ -272,7 +289,7 @@ function b1Targets(ctx: BenchContext, rows: readonly RoundTripRow[], rounds: rea
 
 function render(rows: readonly RoundTripRow[], rounds: readonly AdjacentRound[]): string {
   const main = table(
-    ['variant', 'C', 'replies/s', 'server CPU s', 'replies per server CPU-s', 'server CPU µs/reply', '× raw ws (per CPU-s)', 'p50 ms', 'p99 ms', 'p99 × raw ws', 'generator CPU', 'other load cores 0 / 1', 'errors'],
+    ['variant', 'C', 'replies/s', 'server CPU s', 'replies per server CPU-s', 'server CPU µs/reply', '× raw ws (per CPU-s)', 'p50 ms', 'p99 ms', 'p99 × raw ws', 'server core busy', 'server wake-ups per reply', 'generator CPU', 'other load cores 0 / 1', 'errors'],
     rows.map((r) => [
       r.label,
       int(r.clients),
@@ -284,6 +301,8 @@ function render(rows: readonly RoundTripRow[], rounds: readonly AdjacentRound[])
       num(r.latencyMs.p50),
       num(r.latencyMs.p99),
       ratio(r.p99RatioToBaseline),
+      pct(r.serverCoreBusy),
+      num(r.wakeupsPerReply, 3),
       pct(r.generatorCpuShare),
       otherLoadCell(r.otherLoad),
       int(r.errors),
@@ -296,6 +315,8 @@ function render(rows: readonly RoundTripRow[], rounds: readonly AdjacentRound[])
   return [
     `Request body: ${rows[0]?.bodyBytes ?? 64} bytes (JSON \`{"text":"…"}\`; for (e) the protobuf encoding of \`echo(text)\`, taken from the generated proxy).`,
     'Replies/s is bounded by the single-core load generator for the cheaper servers; replies per server CPU-second is the comparable figure.',
+    'A server the generator cannot saturate sleeps between messages: its wake-ups per reply (voluntary context switches of its main',
+    "thread; summed over a cluster's processes) show how little each wake-up found to do, and that overhead is part of its CPU per reply.",
     '',
     main,
     '',
@@ -305,8 +326,12 @@ function render(rows: readonly RoundTripRow[], rounds: readonly AdjacentRound[])
     'all three servers up, shorter windows, each round starting with the next variant; each ratio is to the (a) of its own round.',
     '',
     table(
-      ['round', '(a) replies per server CPU-s', '(b)', '(c)', '(b) ÷ (a)', '(c) ÷ (a)'],
-      rounds.map((r, i) => [i + 1, int(r.a), int(r.b), int(r.c), ratio(r.b / r.a), ratio(r.c / r.a)]),
+      ['round', '(a) replies per server CPU-s', '(b)', '(c)', '(b) ÷ (a)', '(c) ÷ (a)', 'wake-ups per reply (a / b / c)'],
+      rounds.map((r, i) => [i + 1, int(r.a), int(r.b), int(r.c), ratio(r.b / r.a), ratio(r.c / r.a), wakeupCell(r.wakeupsPerReply)]),
     ),
   ].join('\n');
+}
+
+function wakeupCell(w: AdjacentRound['wakeupsPerReply']): string {
+  return `${num(w.a, 3)} / ${num(w.b, 3)} / ${num(w.c, 3)}`;
 }

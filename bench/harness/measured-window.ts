@@ -4,7 +4,7 @@
  * far a run can be trusted: pinning keeps our processes apart, not anyone else's off our cores.
  */
 import { LOAD_CORE, SERVER_CORE } from './child-processes.js';
-import { coreBusySeconds, cpuBetween, sampleCpu, type CpuSample } from './proc-stats.js';
+import { coreBusySeconds, cpuBetween, sampleCpu, voluntarySwitches, type CpuSample } from './proc-stats.js';
 
 /** What a window measured. */
 export interface WindowFigures {
@@ -14,6 +14,8 @@ export interface WindowFigures {
   readonly generatorCpuSeconds: number;
   /** Share of each core (0..1) that processes other than the measured ones used during the window. */
   readonly otherLoad: { readonly serverCore: number; readonly loadCore: number };
+  /** Wake-ups of the server processes' main threads (see `voluntarySwitches`), summed. */
+  readonly serverWakeups: number;
 }
 
 /** An open window. */
@@ -22,11 +24,12 @@ export interface OpenWindow {
   readonly servers: CpuSample;
   readonly own: NodeJS.CpuUsage;
   readonly cores: number[];
+  readonly wakeups: number;
 }
 
 /** Opens a window: samples everything now. */
 export function openWindow(serverPids: Readonly<Record<string, number>>): OpenWindow {
-  return { started: performance.now(), servers: sampleCpu(serverPids), own: process.cpuUsage(), cores: coreBusySeconds() };
+  return { started: performance.now(), servers: sampleCpu(serverPids), own: process.cpuUsage(), cores: coreBusySeconds(), wakeups: wakeupsOf(serverPids) };
 }
 
 /** Closes a window and returns its figures. */
@@ -44,5 +47,12 @@ export function closeWindow(window: OpenWindow, serverPids: Readonly<Record<stri
     cpuByProcess,
     generatorCpuSeconds,
     otherLoad: { serverCore: share(busy(SERVER_CORE) - serverCpu), loadCore: share(busy(LOAD_CORE) - generatorCpuSeconds) },
+    serverWakeups: wakeupsOf(serverPids) - window.wakeups,
   };
+}
+
+function wakeupsOf(pids: Readonly<Record<string, number>>): number {
+  let n = 0;
+  for (const pid of Object.values(pids)) n += voluntarySwitches(pid);
+  return n;
 }

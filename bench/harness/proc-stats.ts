@@ -30,6 +30,17 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / clockTicks();
 }
 
+/**
+ * Times a process's main thread has gone to sleep waiting (voluntary context switches): for an
+ * event loop, its wake-ups. Per reply, it shows how many messages each wake-up found waiting.
+ */
+export function voluntarySwitches(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+  if (!match) throw new Error(`no voluntary_ctxt_switches in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
 /** Resident set size of a process in bytes (VmRSS). */
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -35,6 +35,8 @@ interface Row {
   readonly roundTripOpsPerSec?: number;
   readonly bytes?: number;
   readonly latencyMs?: { readonly p50: number; readonly p99: number };
+  readonly serverCoreBusy?: number;
+  readonly wakeupsPerReply?: number;
 }
 
 interface Results {
@@ -61,6 +63,8 @@ describe('npm run bench -- --quick --only B1,B4', () => {
       assert.ok(r.replies! > 0, `B1(${r.variant}) got replies`);
       assert.ok(r.repliesPerServerCpuSecond! > 0, `B1(${r.variant}) charged server CPU`);
       assert.ok(r.latencyMs!.p99 >= r.latencyMs!.p50 && r.latencyMs!.p50 > 0);
+      assert.ok(r.serverCoreBusy! > 0, `B1(${r.variant}) server core busy ${r.serverCoreBusy}`);
+      assert.ok(Number.isFinite(r.wakeupsPerReply) && r.wakeupsPerReply! >= 0, `B1(${r.variant}) wake-ups per reply ${r.wakeupsPerReply}`);
     }
     assert.ok(b1.targets.length > 0);
     const rounds = (b1 as unknown as { adjacentRounds: { a: number; b: number; c: number }[] }).adjacentRounds;
