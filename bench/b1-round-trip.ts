@@ -40,11 +40,7 @@ export interface RoundTripRow {
   readonly serverCpuSeconds: number;
   /** Server CPU seconds per wall second: near 1, the server core was saturated. */
   readonly serverCoreBusy: number;
-  /**
-   * Wake-ups of the servers' event loops per reply. A server that keeps up with the generator
-   * sleeps between messages and pays for waking up over few replies; a saturated one finds many
-   * waiting each time, so the same code costs less CPU per reply.
-   */
+  /** Wake-ups of the servers' event loops per reply: how often they ran out of work, for reading the CPU figures. */
   readonly wakeupsPerReply: number;
   readonly cpuByProcess: Record<string, number>;
   readonly rssByProcess: Record<string, number>;
@@ -315,8 +311,8 @@ function render(rows: readonly RoundTripRow[], rounds: readonly AdjacentRound[])
   return [
     `Request body: ${rows[0]?.bodyBytes ?? 64} bytes (JSON \`{"text":"…"}\`; for (e) the protobuf encoding of \`echo(text)\`, taken from the generated proxy).`,
     'Replies/s is bounded by the single-core load generator for the cheaper servers; replies per server CPU-second is the comparable figure.',
-    'A server the generator cannot saturate sleeps between messages: its wake-ups per reply (voluntary context switches of its main',
-    "thread; summed over a cluster's processes) show how little each wake-up found to do, and that overhead is part of its CPU per reply.",
+    "Server wake-ups per reply: voluntary context switches of the servers' main threads (summed over a cluster's processes), how often",
+    'an event loop ran out of work and slept.',
     '',
     main,
     '',

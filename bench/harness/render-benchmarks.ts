@@ -59,11 +59,10 @@ const METHOD = `- Every server runs in its own process pinned to core 0 (gateway
   (a), (b) and (c) at C = 100 measured one right after the other with all three servers up, five
   rounds (each starting with the next variant), each ratio to the (a) of its own round; the
   target's figure is the median round.
-- How busy a server is kept changes its CPU per reply. A server the single-core generator cannot
-  saturate sleeps between messages and pays for each wake-up (an epoll wait, a context switch)
-  over the few replies it finds; a busier one finds more waiting each time. B1 reports, per
-  window, the server core's busy share and the servers' wake-ups per reply, so a ratio that moves
-  between machines can be read against how each side was loaded.
+- B1 also reports, per window, the server core's busy share and the servers' wake-ups per reply
+  (voluntary context switches of their main threads: how often an event loop ran out of work and
+  slept), so a ratio that moves between runs or machines can be read against how each server was
+  loaded.
 - Pinning keeps our processes apart, not other work off our cores: a full run waits (up to 60 s) for
   the machine to settle before each workload, measures a window again (up to twice, eight times
   per run) when other processes took more than 20% of either core, keeps the least disturbed
