@@ -1,6 +1,8 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import type { ClientConnection } from './client-connection.js';
 import type { ClientSocket } from './client-socket.js';
+import { SMALL_FRAME_LIMIT, binaryFrame } from './ws-frame.js';
 
 /** Told of a socket's protocol error (one function per acceptor, not per socket). */
 export type SocketErrorHook = (err: Error & { code?: string }) => void;
@@ -42,8 +44,11 @@ export class WsClientSocket extends WebSocket implements ClientSocket {
     this.#conn?.socketClosed();
   }
 
+  /** A small message goes to the TCP socket as one framed buffer; anything else through `ws`. */
   write(bytes: Uint8Array): void {
-    this.send(bytes);
+    const socket = (this as unknown as { _socket?: Duplex })._socket;
+    if (bytes.length <= SMALL_FRAME_LIMIT && this.readyState === WebSocket.OPEN && socket) socket.write(binaryFrame(bytes));
+    else this.send(bytes);
   }
 
   get pendingBytes(): number {

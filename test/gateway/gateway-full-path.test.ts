@@ -82,6 +82,15 @@ for (const [name, connect] of Object.entries(transports)) {
       c.close();
     });
 
+    test('replies of every size arrive whole, on either side of the frame-header and small-frame limits', async () => {
+      const c = await (await connect()).open();
+      // Reply frames from under 126 bytes to past 16 KiB (framed by the gateway below, by ws above).
+      const sizes = [0, 90, 100, 110, 120, 1000, 16_300, 16_360, 16_400, 40_000];
+      const replies = await Promise.all(sizes.map((n) => c.request('echo.echo', { s: 'q'.repeat(n) })));
+      assert.deepEqual(replies, sizes.map((n) => ({ s: 'q'.repeat(n) })));
+      c.close();
+    });
+
     test('notify runs the handler without a response', async () => {
       const c = await (await connect()).open();
       const marker = `n-${name}-${Date.now()}`;
