@@ -58,7 +58,10 @@ const METHOD = `- Every server runs in its own process pinned to core 0 (gateway
   reply in windows minutes apart), so B1's per-CPU targets are judged on adjacent windows:
   (a), (b) and (c) at C = 100 measured one right after the other with all three servers up, five
   rounds (each starting with the next variant), each ratio to the (a) of its own round; the
-  target's figure is the median round.
+  target's figure is the median round. The p99 targets are judged the same way on three rounds of
+  (a) to (e) at C = 1,000 with every server up: at that C a window's latency follows the server's
+  CPU per reply, which drifts as much (the same build's B1 (c) cluster took 26 to 62 µs of server
+  CPU per reply at C = 1,000 in scratch windows about a minute apart).
 - B1 also reports, per window, the server core's busy share and the servers' wake-ups per reply
   (voluntary context switches of their main threads: how often an event loop ran out of work and
   slept), so a ratio that moves between runs or machines can be read against how each server was

@@ -70,6 +70,9 @@ describe('npm run bench -- --quick --only B1,B4', () => {
     const rounds = (b1 as unknown as { adjacentRounds: { a: number; b: number; c: number }[] }).adjacentRounds;
     assert.ok(rounds.length > 0, 'adjacent-window rounds measured');
     for (const r of rounds) assert.ok(r.a > 0 && r.b > 0 && r.c > 0, `adjacent round ${JSON.stringify(r)}`);
+    const p99Rounds = (b1 as unknown as { adjacentP99Rounds: Record<string, number>[] }).adjacentP99Rounds;
+    assert.ok(p99Rounds.length > 0, 'adjacent-window p99 rounds measured');
+    for (const r of p99Rounds) assert.deepEqual(Object.keys(r).filter((v) => r[v]! > 0).sort(), ['a', 'b', 'c', 'd', 'e'], `p99 round ${JSON.stringify(r)}`);
 
     const b4 = results.results.B4!;
     assert.deepEqual(b4.rows.map((r) => r.name), ['switchyard generated', 'protobufjs static', 'JSON.stringify + JSON.parse']);
