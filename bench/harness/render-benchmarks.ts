@@ -60,7 +60,7 @@ const METHOD = `- Every server runs in its own process pinned to core 0 (gateway
   rounds (each starting with the next variant), each ratio to the (a) of its own round; the
   target's figure is the median round. The p99 targets are judged the same way on three rounds of
   (a) to (e) at C = 1,000 with every server up: at that C a window's latency follows the server's
-  CPU per reply, which drifts as much (the same build's B1 (c) cluster took 26 to 62 µs of server
+  CPU per reply, which drifts as much (the same build's B1 (c) cluster took 26 to 63 µs of server
   CPU per reply at C = 1,000 in scratch windows about a minute apart).
 - B1 also reports, per window, the server core's busy share and the servers' wake-ups per reply
   (voluntary context switches of their main threads: how often an event loop ran out of work and
