@@ -19,7 +19,7 @@ import { b1Targets, renderB1 } from './b1-report.js';
 
 export type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
 
-export const LABELS: Record<Variant, string> = {
+const LABELS: Record<Variant, string> = {
   a: '(a) raw ws echo',
   b: '(b) handler on the gateway',
   c: '(c) gateway → backend, TCP pool, JSON',
