@@ -88,7 +88,7 @@ export function renderBenchmarks(page: BenchmarksPage): string {
       ` (all of them are also in [bench/results.json](bench/results.json)); the list of hot-path changes names the runs its own figures come from.`,
     ...(page.quick ? ['', "**This is a `--quick` run: seconds and tiny counts, not the issue's workloads. Do not quote these figures.**"] : []),
     '',
-    'Run it: `npm run bench` (about seven minutes on a quiet 2-core machine; longer when it waits for other work), `npm run bench -- --only B1,B4`, or',
+    'Run it: `npm run bench` (about eight minutes on a quiet 2-core machine; longer when it waits for other work), `npm run bench -- --only B1,B4`, or',
     '`npm run bench -- --quick` (under a minute, tiny counts; the test suite runs a subset of it).',
     '',
     '## Machine',
