@@ -85,6 +85,14 @@ const P99_ROUNDS = {
 /** One round of adjacent windows at C = 1,000: each variant's p99 latency, in ms. */
 export type AdjacentP99Round = Readonly<Record<Variant, number>>;
 
+/** How many clients, and how long and how far, each window of a series runs. */
+interface WindowScale {
+  readonly clients: readonly number[];
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly maxReplies: number;
+}
+
 /** A measured row before its ratios to the baseline are known. */
 type MeasuredRow = Omit<RoundTripRow, 'ratioToBaseline' | 'p99RatioToBaseline'>;
 
@@ -109,7 +117,7 @@ async function measure(
   variant: Variant,
   servers: RunningServers,
   request: Request,
-  scale: { readonly clients: readonly number[]; readonly warmupMs: number; readonly durationMs: number; readonly maxReplies: number } = ctx.quick ? SCALE.quick : SCALE.full,
+  scale: WindowScale = ctx.quick ? SCALE.quick : SCALE.full,
 ): Promise<MeasuredRow[]> {
   const rows = [];
   for (const clients of scale.clients) {
@@ -233,11 +241,10 @@ async function adjacentRounds(ctx: BenchContext, json: Request, jsonBody: unknow
   return withAllServers(starts, async ([raw, gateway, cluster]) => {
     await checkJsonEcho(gateway!.url, jsonBody);
     await checkJsonEcho(cluster!.url, jsonBody);
-    const one = async (v: Variant, servers: RunningServers, request: Request): Promise<MeasuredRow> => (await measure(ctx, v, servers, request, pairs))[0]!;
-    const rounds = await rotatedRounds(pairs.rounds, {
-      a: () => one('a', raw!, { ...json, pomelo: false }),
-      b: () => one('b', gateway!, json),
-      c: () => one('c', cluster!, json),
+    const rounds = await rotatedRounds(ctx, pairs, {
+      a: [raw!, { ...json, pomelo: false }],
+      b: [gateway!, json],
+      c: [cluster!, json],
     });
     return rounds.map(({ a, b, c }) => ({
       a: a.repliesPerServerCpuSecond,
@@ -254,27 +261,34 @@ async function adjacentP99Rounds(ctx: BenchContext, json: Request, jsonBody: unk
   const starts = [startRawEcho, startGateway, () => startCluster('tcp', ctx.idl.module), () => startCluster('nats', ctx.idl.module)];
   return withAllServers(starts, async ([raw, gateway, tcp, nats]) => {
     for (const s of [gateway!, tcp!, nats!]) await checkJsonEcho(s.url, jsonBody);
-    const one = async (v: Variant, servers: RunningServers, request: Request): Promise<MeasuredRow> => (await measure(ctx, v, servers, request, scale))[0]!;
-    const rounds = await rotatedRounds(scale.rounds, {
-      a: () => one('a', raw!, { ...json, pomelo: false }),
-      b: () => one('b', gateway!, json),
-      c: () => one('c', tcp!, json),
-      d: () => one('d', nats!, json),
-      e: () => one('e', tcp!, binary),
+    const rounds = await rotatedRounds(ctx, scale, {
+      a: [raw!, { ...json, pomelo: false }],
+      b: [gateway!, json],
+      c: [tcp!, json],
+      d: [nats!, json],
+      e: [tcp!, binary],
     });
     return rounds.map((r) => ({ a: r.a.latencyMs.p99, b: r.b.latencyMs.p99, c: r.c.latencyMs.p99, d: r.d.latencyMs.p99, e: r.e.latencyMs.p99 }));
   });
 }
 
-/** Runs every window once per round, each round starting with the next variant, so none always follows the same one. */
-async function rotatedRounds<V extends Variant>(rounds: number, windows: Record<V, () => Promise<MeasuredRow>>): Promise<Record<V, MeasuredRow>[]> {
+/**
+ * Measures one window of each variant (its servers, its request) per round, each round starting
+ * with the next variant, so none always follows the same one.
+ */
+async function rotatedRounds<V extends Variant>(
+  ctx: BenchContext,
+  scale: WindowScale & { readonly rounds: number },
+  windows: Record<V, readonly [RunningServers, Request]>,
+): Promise<Record<V, MeasuredRow>[]> {
   const variants = Object.keys(windows) as V[];
   const out: Record<V, MeasuredRow>[] = [];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < scale.rounds; round++) {
     const got = {} as Record<V, MeasuredRow>;
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(i + round) % variants.length]!;
-      got[v] = await windows[v]();
+      const [servers, request] = windows[v];
+      got[v] = (await measure(ctx, v, servers, request, scale))[0]!;
     }
     out.push(got);
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs, only where absent. Idempotent.
+# Installs the Debian packages the test suite, the bench and the soak need, only where absent. Idempotent.
 # Arguments name the commands wanted (chromium, etcd, nats-server, redis-server); none means all.
 set -euo pipefail
 declare -A package=([chromium]=chromium [etcd]=etcd-server [nats-server]=nats-server [redis-server]=redis-server)

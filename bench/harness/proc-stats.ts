@@ -32,21 +32,23 @@ export function cpuSeconds(pid: number): number {
 
 /**
  * Times a process's main thread has gone to sleep waiting (voluntary context switches): for an
- * event loop, its wake-ups. Per reply, it shows how many messages each wake-up found waiting.
+ * event loop, how often it ran out of work.
  */
 export function voluntarySwitches(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
-  if (!match) throw new Error(`no voluntary_ctxt_switches in /proc/${pid}/status`);
-  return Number(match[1]);
+  return statusNumber(pid, 'voluntary_ctxt_switches');
 }
 
 /** Resident set size of a process in bytes (VmRSS). */
 export function rssBytes(pid: number): number {
+  return statusNumber(pid, 'VmRSS') * 1024;
+}
+
+/** A numeric field of /proc/<pid>/status (in the unit the kernel prints, kB for sizes). */
+function statusNumber(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(match[1]) * 1024;
+  const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status);
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]);
 }
 
 /** CPU seconds of a set of processes, per process, taken at one instant. */

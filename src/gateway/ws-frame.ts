@@ -1,8 +1,9 @@
 /**
  * Server-to-client WebSocket framing for small binary messages (RFC 6455 §5.2: FIN, binary
  * opcode, unmasked). Hot path: `ws` writes a frame as a header and a payload, two writes under
- * cork and a vectored syscall; a gateway's replies and pushes are mostly a few hundred bytes, and
- * one buffer holding both goes out as one plain write. Larger payloads stay with `ws` (no copy).
+ * cork and a vectored syscall; for the small replies and pushes a gateway mostly sends (B1's are
+ * under a hundred bytes), one buffer holding both goes out as one plain write. Larger payloads
+ * stay with `ws` (no copy).
  */
 
 /** Payloads up to this many bytes are framed here; larger ones go through `ws`. */
