@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BINDING_TTL_RANGE } from '../cluster/session-registry.js';
 import { ConfigError } from '../wire/index.js';
+import { DEFAULT_POOL_SIZE } from '../transport/index.js';
 import { SESSION_COPIES_DEFAULTS, type CopyReconcilerOptions } from './copy-reconciler.js';
 import { checkPendingSystemMessagesOptions, PENDING_SYSTEM_MESSAGES_DEFAULTS, type PendingSystemMessagesOptions } from './pending-system-messages.js';
 
@@ -167,7 +168,7 @@ function discovery(v: unknown): ClusterConfig['discovery'] {
 
 function transport(v: unknown): ClusterConfig['transport'] {
   const o = obj(v ?? { kind: 'tcp' }, 'transport');
-  if (o.kind === 'tcp') return { kind: 'tcp', poolSize: int(o, 'poolSize', 'transport', 1, 256, 4) };
+  if (o.kind === 'tcp') return { kind: 'tcp', poolSize: int(o, 'poolSize', 'transport', 1, 256, DEFAULT_POOL_SIZE) };
   if (o.kind === 'nats') return { kind: 'nats', servers: str(o, 'servers', 'transport') };
   throw new ConfigError('transport.kind must be "tcp" or "nats"');
 }

@@ -12,7 +12,7 @@ export {
 export { TcpFrameConnection, connectTcp, listenTcp, tcpTransport, type TcpTransportOptions } from './tcp.js';
 export { WsFrameConnection, connectWs, listenWs, wsTransport, type WsTransportOptions } from './ws.js';
 export type { PeerAddress, ServerTransport } from './server-transport.js';
-export { TcpPoolTransport, type TcpPoolOptions } from './tcp-pool.js';
+export { DEFAULT_POOL_SIZE, TcpPoolTransport, type TcpPoolOptions } from './tcp-pool.js';
 export { PooledLink, type PooledLinkState } from './pooled-link.js';
 export { sessionKey } from './session-hash.js';
 export type { BackoffOptions } from './backoff.js';

@@ -10,9 +10,16 @@ import { PooledLink, type PooledLinkOptions } from './pooled-link.js';
 import type { PeerAddress, ServerTransport } from './server-transport.js';
 import { listenTcp, type TcpTransportOptions } from './tcp.js';
 
+/** Connections to each destination server when `poolSize` is not given. */
+export const DEFAULT_POOL_SIZE = 1;
+
 /** Options of a {@link TcpPoolTransport}. */
 export interface TcpPoolOptions {
-  /** Connections kept to each destination server (the seed's `poolNums`); a call's key picks one. Default 4. */
+  /**
+   * Connections kept to each destination server (the seed's `poolNums`); a call's key picks one.
+   * Default 1: a Node peer reads every connection on its one event loop, so each further connection
+   * adds a read and a write per event-loop turn on both sides and no parallelism.
+   */
   poolSize?: number;
   /** How long one connect attempt may take, in milliseconds. Default 5000. */
   connectTimeoutMs?: number;
@@ -72,7 +79,7 @@ export class TcpPoolTransport implements ServerTransport {
   #closed = false;
 
   constructor(options: TcpPoolOptions = {}) {
-    this.#poolSize = options.poolSize ?? 4;
+    this.#poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     if (!Number.isInteger(this.#poolSize) || this.#poolSize < 1) {
       throw new TypeError(`poolSize must be a positive integer, got ${options.poolSize}`);
     }

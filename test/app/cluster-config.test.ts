@@ -5,11 +5,11 @@ import { ConfigError } from '../../src/index.js';
 
 const base = { app: 'app.js', servers: [{ id: 'gate1', type: 'gateway', ws: 3250 }, { id: 'chat1', type: 'chat', port: 4201 }] };
 
-test('defaults: static discovery, TCP pools of 4, memory registry, services from the type', () => {
+test('defaults: static discovery, TCP pools of 1, memory registry, services from the type', () => {
   const c = parseClusterConfig(base, '/srv');
   assert.equal(c.app, '/srv/app.js');
   assert.deepEqual(c.discovery, { kind: 'static' });
-  assert.deepEqual(c.transport, { kind: 'tcp', poolSize: 4 });
+  assert.deepEqual(c.transport, { kind: 'tcp', poolSize: 1 });
   assert.deepEqual(c.registry, { kind: 'memory' });
   assert.deepEqual(c.servers[1]!.services, ['chat']);
   assert.deepEqual(c.sessionCopies, { gatewayGoneMs: 30_000, checkIntervalMs: 60_000 });
