@@ -105,7 +105,7 @@ export function renderBenchmarks(page: BenchmarksPage): string {
     '',
   ];
   for (const r of reports) parts.push(`## ${r.title}`, '', r.markdown, '');
-  parts.push(renderComparison(page.before, reports));
+  parts.push(renderComparison(page.before, reports, machine));
   if (failures.length) {
     parts.push('## Workloads that did not run', '');
     for (const f of failures) parts.push(`- ${f.id}: ${f.error.split('\n')[0]}`);

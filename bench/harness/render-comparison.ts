@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TargetStatus, WorkloadReport } from './bench-context.js';
+import type { MachineInfo } from './machine.js';
 import { int, num, table, verdict } from './markdown.js';
 
 const CHANGES_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../hot-path-changes.md');
@@ -15,7 +16,7 @@ const CHANGES_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 export interface BeforeRun {
   /** How the page names it, e.g. the revision it ran. */
   readonly label: string;
-  readonly machine: { readonly date: string; readonly loadAverageAtStart: readonly number[] };
+  readonly machine: Pick<MachineInfo, 'cpuModel' | 'cores' | 'memoryBytes' | 'node' | 'kernel' | 'date' | 'loadAverageAtStart'>;
   readonly results: Readonly<Record<string, { readonly targets?: readonly TargetStatus[]; readonly rows?: readonly unknown[] }>>;
 }
 
@@ -58,8 +59,18 @@ function roundTripRows(before: BeforeRun, reports: readonly WorkloadReport[]): s
   });
 }
 
+/**
+ * Where the earlier run ran, as its results.json describes the machine: a run cannot tell whether
+ * an identically described machine was the same one, only whether the description matches.
+ */
+function whereItRan(then: BeforeRun['machine'], now: MachineInfo): string {
+  const keys = ['cpuModel', 'cores', 'memoryBytes', 'node', 'kernel'] as const;
+  if (keys.every((k) => then[k] === now[k])) return 'on a machine described as this one is (CPU, cores, memory, Node.js, kernel)';
+  return `on another machine (${then.cpuModel ?? 'CPU not recorded'}, ${then.cores ?? '?'} cores, Node.js ${then.node ?? '?'}, kernel ${then.kernel ?? '?'})`;
+}
+
 /** Renders the section; `before` undefined renders the list of changes alone. */
-export function renderComparison(before: BeforeRun | undefined, reports: readonly WorkloadReport[]): string {
+export function renderComparison(before: BeforeRun | undefined, reports: readonly WorkloadReport[], machine: MachineInfo): string {
   const parts = ['## What changed on the hot path', ''];
   parts.push(existsSync(CHANGES_FILE) ? readFileSync(CHANGES_FILE, 'utf8').trim() : 'No change is listed.', '');
   if (!before) {
@@ -67,7 +78,7 @@ export function renderComparison(before: BeforeRun | undefined, reports: readonl
     return parts.join('\n');
   }
   parts.push(
-    `Before: ${before.label}, its own \`npm run bench\` on this machine, ${before.machine.date.replace('T', ' ').slice(0, 16)} UTC` +
+    `Before: ${before.label}, its own \`npm run bench\` ${whereItRan(before.machine, machine)}, ${before.machine.date.replace('T', ' ').slice(0, 16)} UTC` +
       ` (load average ${before.machine.loadAverageAtStart.join(', ')} at its start). After: this run.`,
     '',
     table(['target', 'before', 'after'], targetRows(before, reports)),
