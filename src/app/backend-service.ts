@@ -67,6 +67,12 @@ export interface BackendHooks {
    * undefined when they already do. Calls from it wait, so their answers follow what they pushed.
    */
   untilListed(frontendId: string): Promise<void> | undefined;
+  /**
+   * Resolves once system messages already sent to gateway `frontendId` have left this process,
+   * when some still wait for the connection to it to open (a backend just started); undefined when
+   * none wait. A call's answer waits for it, so the gateway has what the call pushed first.
+   */
+  untilSent(frontendId: string): Promise<void> | undefined;
 }
 
 /**
@@ -211,9 +217,15 @@ export class BackendService {
     this.#submit(new HandlerCall(session, message, route, this.#logger, sink));
     const answer = sink.result();
     // Only an answer still awaited is in flight (drain never looks in the middle of this call).
-    if (!(answer instanceof Promise)) return answer;
+    if (!(answer instanceof Promise)) return this.#afterPushes(session.frontendId, answer);
     this.#inFlight++;
-    return answer.finally(() => this.#inFlight--);
+    return answer.then((bytes) => this.#afterPushes(session.frontendId, bytes)).finally(() => this.#inFlight--);
+  }
+
+  /** The answer, once what the handler sent the gateway has left (at once, unless its link is still opening). */
+  #afterPushes(frontendId: string, answer: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    const sending = this.#hooks.untilSent(frontendId);
+    return sending === undefined ? answer : sending.then(() => answer);
   }
 
   #submit(call: HandlerCall): void {

@@ -89,6 +89,10 @@ export class ClusterRuntime implements RemoteSessionHost {
       restarted: (id) => this.#reconciler.check(id),
       // A gateway that announced it leaves is known: waiting for it to be listed again would only stall its drain.
       untilListed: (id) => this.#listing.until(id, this.#byId.has(id) || this.#leaving.has(id)),
+      untilSent: (id) => {
+        const server = this.#byId.get(id);
+        return server === undefined ? undefined : this.#options.transport.whenSent?.(server, SYSTEM_KEY);
+      },
     });
     const backend = this.#backend;
     const host: CopyReconcilerHost = {

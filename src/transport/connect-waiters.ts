@@ -31,6 +31,8 @@ export class ConnectWaiters {
   readonly #defaultTimeoutMs: number;
   readonly #logger: RpcLogger;
   #queue: Waiter[] = [];
+  /** Told when the queue next empties (flushed or failed), for {@link whenEmpty}. */
+  #emptied: { promise: Promise<void>; resolve: () => void } | undefined;
 
   /** @param defaultTimeoutMs Deadline of calls that set none, in milliseconds. */
   constructor(defaultTimeoutMs: number, logger: RpcLogger) {
@@ -64,6 +66,17 @@ export class ConnectWaiters {
     this.#queue.push(new Waiter(op, args, opts, Infinity, undefined, undefined));
   }
 
+  /** Resolves when the calls waiting now have been sent or failed; undefined when none wait. */
+  whenEmpty(): Promise<void> | undefined {
+    if (this.#queue.length === 0) return undefined;
+    if (this.#emptied === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#emptied = { promise, resolve };
+    }
+    return this.#emptied.promise;
+  }
+
   /** Reports a one-way call that could not be sent. */
   sendFailed(op: OperationRef, error: RpcError): void {
     this.#logger.warn({ route: op.route, code: error.code, err: error }, 'one-way call not sent');
@@ -83,6 +96,7 @@ export class ConnectWaiters {
       const timeoutMs = waiter.deadline - now();
       invoker.call(waiter.op, waiter.args, { ...waiter.opts, timeoutMs }).then(waiter.resolve, waiter.reject);
     }
+    this.#tellEmptied();
   }
 
   /** Fails every call still waiting with (a copy of) `error`. */
@@ -90,6 +104,13 @@ export class ConnectWaiters {
     const queue = this.#queue;
     this.#queue = [];
     for (const waiter of queue) this.#settle(waiter, new RpcError(error.code, error.message, { cause: error.cause }));
+    this.#tellEmptied();
+  }
+
+  #tellEmptied(): void {
+    const emptied = this.#emptied;
+    this.#emptied = undefined;
+    emptied?.resolve();
   }
 
   #settle(waiter: Waiter, error: RpcError): void {

@@ -12,22 +12,61 @@ export interface WritableSocket {
 export const COALESCE_LIMIT_BYTES = 64 * 1024;
 
 /**
+ * Which writers of a turn go out first. A server answers a call on the connection its caller
+ * opened (`accepted`) and sends its own messages to that caller, pushes and group changes, on a
+ * connection it opened itself (`opened`); writing every `opened` batch of a turn before any
+ * `accepted` one means the caller never reads an answer before what the call sent it, whichever
+ * connection had frames queued first in the turn.
+ */
+export type FlushOrder = 'opened' | 'accepted';
+
+/** Flushes every writer with frames queued in this event-loop turn, `opened` ones first. */
+class TurnFlush {
+  #opened: FrameWriter[] = [];
+  #accepted: FrameWriter[] = [];
+  #scheduled = false;
+
+  add(writer: FrameWriter, order: FlushOrder): void {
+    (order === 'opened' ? this.#opened : this.#accepted).push(writer);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#run);
+    }
+  }
+
+  readonly #run = (): void => {
+    this.#scheduled = false;
+    const opened = this.#opened;
+    const accepted = this.#accepted;
+    this.#opened = [];
+    this.#accepted = [];
+    for (let i = 0; i < opened.length; i++) opened[i]!.flush();
+    for (let i = 0; i < accepted.length; i++) accepted[i]!.flush();
+  };
+}
+
+/** One per process: the order between writers holds only if they flush together. */
+const turnFlush = new TurnFlush();
+
+/**
  * Writes length-prefixed frames, batched per event-loop turn. Hot path: a gateway forwards the
  * requests of many clients, each arriving in its own socket callback, over a few pooled
  * connections; flushing in a setImmediate (after every callback of this turn's poll phase, not
  * after each one as a microtask would) turns N socket writes, and N syscalls with no-delay on,
  * into one. Small batches are copied into a single buffer, which is cheaper than a vectored write
  * of many tiny pieces; large ones are written piecewise under cork so big bodies are not copied
- * again.
+ * again. Every writer of the process flushes in one setImmediate, in {@link FlushOrder}.
  */
 export class FrameWriter {
   readonly #socket: WritableSocket;
+  readonly #order: FlushOrder;
   #queue: Uint8Array[] = [];
   #bytes = 0;
   #scheduled = false;
 
-  constructor(socket: WritableSocket) {
+  constructor(socket: WritableSocket, order: FlushOrder = 'opened') {
     this.#socket = socket;
+    this.#order = order;
   }
 
   /** Queues one frame for the flush at the end of this event-loop turn. */
@@ -36,12 +75,12 @@ export class FrameWriter {
     this.#bytes += FRAME_PREFIX_BYTES + frame.length;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(this.flush);
+      turnFlush.add(this, this.#order);
     }
   }
 
   /** Writes everything queued now (also called before the socket ends). */
-  flush = (): void => {
+  flush(): void {
     this.#scheduled = false;
     const queue = this.#queue;
     if (queue.length === 0) return;
@@ -50,7 +89,7 @@ export class FrameWriter {
     this.#bytes = 0;
     if (bytes <= COALESCE_LIMIT_BYTES) this.#socket.write(coalesceFrames(queue, bytes));
     else this.#writeCorked(queue);
-  };
+  }
 
   #writeCorked(queue: Uint8Array[]): void {
     this.#socket.cork();

@@ -80,6 +80,11 @@ export class PooledLink implements ReceiverInvoker {
     this.#waiters.send(op, args, opts);
   }
 
+  /** Resolves once the calls waiting for the connection to open have been sent or failed; undefined when none wait. */
+  whenSent(): Promise<void> | undefined {
+    return this.#state === 'connecting' ? this.#waiters.whenEmpty() : undefined;
+  }
+
   /** Closes the link because this side is done: waiting calls fail `cancelled`. */
   async close(): Promise<void> {
     const rpc = this.#stop(new RpcError('cancelled', `connection pool to ${this.#options.endpoint.host} closed locally`));

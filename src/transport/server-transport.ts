@@ -22,6 +22,13 @@ export interface ServerTransport {
   listen(self: PeerAddress, adapter: Adapter): Promise<number>;
   /** An invoker for calls to `target`; `key` picks the pooled connection so one key's calls keep their order. */
   invoker(target: PeerAddress, key: number): Invoker;
+  /**
+   * Resolves once every call already made on `key`'s link to `target` has left this process, when
+   * some still wait for that link's connection to open; undefined when none do (or the transport
+   * keeps no such queue). A server answering a call waits for it, so the caller never gets the
+   * answer before what the call sent it on another connection.
+   */
+  whenSent?(target: PeerAddress, key: number): Promise<void> | undefined;
   /** Forgets a peer that left the cluster: its connections close, calls waiting on them fail `unavailable`. */
   forget(targetId: string): void;
   /** Stops serving and closes every connection. */

@@ -116,6 +116,11 @@ export class TcpPoolTransport implements ServerTransport {
     return pool.link(key);
   }
 
+  whenSent(target: PeerAddress, key: number): Promise<void> | undefined {
+    const pool = this.#pools.get(target.id);
+    return pool?.reaches(target) ? pool.link(key).whenSent() : undefined;
+  }
+
   /** Closes the pool to `targetId`; calls waiting on it fail `unavailable`. Later invokers start a new pool. */
   forget(targetId: string): void {
     const pool = this.#pools.get(targetId);

@@ -4,7 +4,7 @@ import type { ConnectOptions, FrameConnection, FrameListener, Transport } from '
 import { hostOf, hostPort, onAbort, portOf } from './endpoint.js';
 import { FrameConnectionBase } from './frame-connection-base.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './frame-decoder.js';
-import { FrameWriter } from './frame-writer.js';
+import { FrameWriter, type FlushOrder } from './frame-writer.js';
 
 /** Options of the TCP transport. */
 export interface TcpTransportOptions {
@@ -23,13 +23,14 @@ export class TcpFrameConnection extends FrameConnectionBase {
   readonly #closeTimeoutMs: number;
   #error: Error | undefined;
 
-  constructor(socket: net.Socket, options: TcpTransportOptions = {}) {
+  /** `order`: `accepted` for a connection a listener accepted, whose frames go out after those of connections this process opened. */
+  constructor(socket: net.Socket, options: TcpTransportOptions = {}, order: FlushOrder = 'opened') {
     super();
     this.#socket = socket;
     this.remote = `tcp://${hostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0)}`;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000;
     this.#decoder = new FrameDecoder((frame) => this.deliver(frame), options);
-    this.#writer = new FrameWriter(socket);
+    this.#writer = new FrameWriter(socket, order);
     // Hot path: a call is one small frame; Nagle would hold it back waiting for an ACK.
     socket.setNoDelay(true);
     socket.on('data', this.#onData);
@@ -74,7 +75,7 @@ class TcpListener implements FrameListener {
 
   /** Wraps an accepted socket and tracks it until it ends. */
   accept(socket: net.Socket, options: TcpTransportOptions): TcpFrameConnection {
-    const connection = new TcpFrameConnection(socket, options);
+    const connection = new TcpFrameConnection(socket, options, 'accepted');
     this.#connections.add(connection);
     socket.once('close', () => this.#connections.delete(connection));
     return connection;
