@@ -13,7 +13,8 @@
  * one every --fault-every SECONDS, a process SIGKILLed and started again); --resumable SHARE
  * (clients with resumable sessions), --tls (gate1's TCP and gate2's WebSocket port over TLS),
  * --gateway-workers N (gate1 as N node:cluster workers); --faults turns all of them on.
- * --transport tcp: servers call each other over TCP pools instead of NATS (no NATS restarts then).
+ * --transport tcp: servers call each other over TCP pools instead of NATS (no NATS restarts then);
+ * --pool-size N: connections per peer of those pools (the transport's default, 1, otherwise).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -166,7 +167,7 @@ async function main(): Promise<number> {
   const tls = makeCertificate(settings);
   progress('starting etcd, NATS and Redis');
   const infra = await startInfrastructure();
-  const plan = await planCluster(infra, { tls: tls.shape, resume: settings.resumable > 0, gatewayWorkers: settings.gatewayWorkers, transport: settings.transport });
+  const plan = await planCluster(infra, { tls: tls.shape, resume: settings.resumable > 0, gatewayWorkers: settings.gatewayWorkers, transport: settings.transport, poolSize: settings.poolSize });
   progress('starting gate1, gate2, soak1, soak2');
   const procs = await startCluster(plan);
   const reports = processReports(procs);
@@ -219,6 +220,7 @@ async function main(): Promise<number> {
       tls: settings.tls,
       gatewayWorkers: settings.gatewayWorkers,
       transport: settings.transport,
+      poolSize: settings.poolSize,
     },
     resumableClients: load.resumableClients,
     faults: faultLog.summary(),

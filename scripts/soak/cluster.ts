@@ -85,6 +85,8 @@ export interface ClusterShape {
   readonly gatewayWorkers: number;
   /** Between servers: NATS or TCP connection pools. */
   readonly transport: 'nats' | 'tcp';
+  /** Connections per peer of the TCP pools; undefined = the transport's default. */
+  readonly poolSize: number | undefined;
 }
 
 /** Grace period of resumable sessions, in ms (the gateway default). */
@@ -136,7 +138,7 @@ export async function planCluster(infra: Infrastructure, shape: ClusterShape): P
   const config = {
     app: APP,
     discovery: { kind: 'etcd', endpoints: [infra.etcd.endpoint], ttlSec: 10 },
-    transport: shape.transport === 'nats' ? { kind: 'nats', servers: infra.nats.url } : { kind: 'tcp' },
+    transport: shape.transport === 'nats' ? { kind: 'nats', servers: infra.nats.url } : { kind: 'tcp', ...(shape.poolSize === undefined ? {} : { poolSize: shape.poolSize }) },
     registry: { kind: 'redis', url: infra.redis.url },
     dictionary,
     servers: servers.map((p) => configEntry(p, shape)),

@@ -53,6 +53,8 @@ export interface SoakReport {
     tls: boolean;
     gatewayWorkers: number;
     transport: string;
+    /** TCP pools' connections per peer, when the run set it. */
+    poolSize?: number | undefined;
   };
   /** Clients whose sessions are resumable. */
   resumableClients: number;
@@ -154,7 +156,7 @@ export function formatReport(r: SoakReport): string {
     `soak: ${s.minutes} min, ${s.clients} clients, ${s.rooms} rooms, think ${s.thinkMs[0]}-${s.thinkMs[1]} ms, a deliberate disconnect every ${s.dropEveryMs} ms, warm-up ${s.warmupSeconds} s`,
     ...(s.pauseBackendSeconds > 0 ? [`fault injected: backend soak1 paused (SIGSTOP) ${s.pauseBackendSeconds} s, a third into the run`] : []),
     ...(s.faults.length > 0 ? [`faults: ${s.faults.join(', ')}, one every ${s.faultEverySeconds} s; injected: ${r.faults.map((f) => `${f.kind} ${f.target} at ${Math.round(f.atMs / 1000)} s (back in ${f.downMs ?? '?'} ms)`).join('; ') || 'none'}`] : []),
-    `clients: ${r.resumableClients} with resumable sessions; TLS ${s.tls ? 'on gate1/tcp and gate2/ws' : 'off'}; gate1 workers ${s.gatewayWorkers}; between servers ${s.transport}; request deadline ${s.timeoutMs} ms`,
+    `clients: ${r.resumableClients} with resumable sessions; TLS ${s.tls ? 'on gate1/tcp and gate2/ws' : 'off'}; gate1 workers ${s.gatewayWorkers}; between servers ${s.transport}${s.poolSize === undefined ? '' : ` (pools of ${s.poolSize})`}; request deadline ${s.timeoutMs} ms`,
     `source: commit ${r.source.commit}${r.source.srcModified ? ' with uncommitted changes in src/' : ''}`,
     `host: ${r.host.cpus} CPUs, Node ${r.host.node}, load average ${r.host.loadAverageAtStart.join(' ')} at the start, ${r.host.loadAverageAtEnd.join(' ')} at the end`,
     `requests: ${q.sent} sent, ${q.answered} answered (${q.answeredOk} ok), ${q.inFlightAtEnd} in flight at the end`,

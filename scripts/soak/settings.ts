@@ -36,6 +36,8 @@ export interface Settings {
   readonly timeoutMs: number;
   /** Between servers: NATS (default) or TCP pools (then NATS is not restarted: nothing uses it). */
   readonly transport: ServerTransportKind;
+  /** Connections per peer of the TCP pools (`--transport tcp`); undefined = the transport's default. */
+  readonly poolSize: number | undefined;
 }
 
 /** Request deadline of the clients without faults, in ms. */
@@ -76,6 +78,7 @@ export function parseSettings(argv: string[]): Settings {
       'gateway-workers': { type: 'string' },
       'timeout-ms': { type: 'string' },
       transport: { type: 'string' },
+      'pool-size': { type: 'string' },
     },
     strict: true,
   });
@@ -85,6 +88,7 @@ export function parseSettings(argv: string[]): Settings {
   const transport = values.transport ?? 'nats';
   if (transport !== 'nats' && transport !== 'tcp') throw new Error(`--transport must be nats or tcp, got ${transport}`);
   if (transport === 'tcp' && values['restart-nats'] === true) throw new Error('--restart-nats needs --transport nats');
+  if (transport !== 'tcp' && values['pool-size'] !== undefined) throw new Error('--pool-size needs --transport tcp');
   const faults = ALL_FAULTS.filter((k) => (k === 'restart-nats' && transport === 'tcp' ? false : (values[k] ?? mix)));
   const resumable = number(values.resumable, 'resumable', mix || faults.includes('kill-gateway') ? 0.3 : 0, 0, 1);
   const timeoutDefault = faults.length > 0 ? FAULT_TIMEOUT_MS : TIMEOUT_MS;
@@ -103,5 +107,6 @@ export function parseSettings(argv: string[]): Settings {
     gatewayWorkers: Math.round(number(values['gateway-workers'], 'gateway-workers', mix ? 2 : 1, 1, 8)),
     timeoutMs: number(values['timeout-ms'], 'timeout-ms', timeoutDefault, 100, 600_000),
     transport,
+    poolSize: values['pool-size'] === undefined ? undefined : Math.round(number(values['pool-size'], 'pool-size', 1, 1, 256)),
   };
 }

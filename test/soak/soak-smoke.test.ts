@@ -78,10 +78,11 @@ test('a 15-second soak: requests answered, no push lost to connected clients, no
   assert.deepEqual(report.requests.failedByFault, {}, why);
 });
 
-test('a 15-second soak with resumable sessions, TLS, gateway workers and TCP pools between servers: the same, and sessions whose socket closed come back whole', { timeout: 120_000, skip: !haveOpenssl() && 'openssl is not installed' }, async () => {
+test('a 15-second soak with resumable sessions, TLS, gateway workers and TCP pools of four connections between servers: the same, and sessions whose socket closed come back whole', { timeout: 120_000, skip: !haveOpenssl() && 'openssl is not installed' }, async () => {
   // A deliberate disconnect every 500 ms, half of them sockets closed under the SDK, half the clients resumable: some sessions resume.
-  const args = ['--minutes', '0.25', '--clients', '100', '--resumable', '0.5', '--tls', '--drop-every-ms', '500', '--gateway-workers', '2', '--transport', 'tcp'];
+  const args = ['--minutes', '0.25', '--clients', '100', '--resumable', '0.5', '--tls', '--drop-every-ms', '500', '--gateway-workers', '2', '--transport', 'tcp', '--pool-size', '4'];
   const { report, why } = await soakAndCheck(args);
+  assert.equal(report.settings.poolSize, 4, why);
   assert.deepEqual(report.requests.failedByFault, {}, why);
   assert.ok((report.connections.resumes['deliberate:resumed'] ?? 0) > 0, `no session resumed${why}`);
   for (const [key, n] of Object.entries(report.connections.resumes)) assert.ok(key === 'deliberate:resumed', `${n} resumable sessions came back as ${key}${why}`);
