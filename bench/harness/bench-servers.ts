@@ -80,9 +80,9 @@ export type ClusterTransport = 'tcp' | 'nats';
 /**
  * A cluster of two `yard start` processes from a generated config: `gate1` (gateway, WebSocket
  * clients) and `back1` (the bench handlers and the IDL servant), static discovery, in-memory
- * registry, over TCP pools (the transport's default size unless `poolSize` is given) or NATS.
+ * registry, over TCP pools (the transport's default size) or NATS.
  */
-export async function startCluster(transport: ClusterTransport, idlModule: string, poolSize?: number): Promise<RunningServers> {
+export async function startCluster(transport: ClusterTransport, idlModule: string): Promise<RunningServers> {
   const dir = tempDir('switchyard-bench-cluster-');
   const children: BenchChild[] = [];
   let nats: NatsService | undefined;
@@ -100,7 +100,7 @@ export async function startCluster(transport: ClusterTransport, idlModule: strin
     const config = {
       app: runnablePath(path.join(benchDir, 'servers/bench-app.ts')),
       discovery: { kind: 'static' },
-      transport: nats ? { kind: 'nats', servers: nats.url } : { kind: 'tcp', ...(poolSize === undefined ? {} : { poolSize }) },
+      transport: nats ? { kind: 'nats', servers: nats.url } : { kind: 'tcp' },
       registry: { kind: 'memory' },
       servers: [
         { id: 'gate1', type: 'gateway', port: gatePort, ws: wsPort },

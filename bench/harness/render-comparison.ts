@@ -16,7 +16,8 @@ const CHANGES_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 export interface BeforeRun {
   /** How the page names it, e.g. the revision it ran. */
   readonly label: string;
-  readonly machine: Pick<MachineInfo, 'cpuModel' | 'cores' | 'memoryBytes' | 'node' | 'kernel' | 'date' | 'loadAverageAtStart'>;
+  /** What its results.json recorded of the machine; runs older than some fields lack them. */
+  readonly machine: Pick<MachineInfo, 'date' | 'loadAverageAtStart'> & Partial<Pick<MachineInfo, 'cpuModel' | 'cores' | 'memoryBytes' | 'node' | 'kernel'>>;
   readonly results: Readonly<Record<string, { readonly targets?: readonly TargetStatus[]; readonly rows?: readonly unknown[] }>>;
 }
 

@@ -22,7 +22,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { handleHandshake } from './handshake-flow.js';
 import type { ResumeManager } from './resume-manager.js';
 import { Session, type BindHook, type SessionLink } from './session.js';
-import type { WriteFlusher } from './write-flusher.js';
+import type { TurnFlusher } from '../transport/index.js';
 
 /** Connection states: handshake → (auth) → ack → open → closed. */
 export const enum ConnState {
@@ -37,7 +37,7 @@ export const enum ConnState {
 export interface ConnectionHost {
   readonly options: ResolvedGatewayOptions;
   readonly dispatcher: Dispatcher;
-  readonly flusher: WriteFlusher;
+  readonly flusher: TurnFlusher;
   readonly logger: Logger;
   readonly onBind: BindHook;
   /** Resumable sessions, when the gateway offers them. */

@@ -13,7 +13,7 @@ import type { ResumableState, ResumeStore } from './resume-store.js';
 import type { Session } from './session.js';
 import { Sweeper, sweepPeriod } from './sweeper.js';
 import { TcpAcceptor } from './tcp-acceptor.js';
-import { WriteFlusher } from './write-flusher.js';
+import { TurnFlusher } from '../transport/index.js';
 import { WsAcceptor } from './ws-acceptor.js';
 
 /** Counters a gateway keeps (exported as metrics by the cluster layer). */
@@ -63,7 +63,7 @@ export class Gateway implements ConnectionHost, AcceptHost, ResumeHost {
   readonly options: ResolvedGatewayOptions;
   readonly dispatcher: Dispatcher;
   readonly resume: ResumeManager | undefined;
-  readonly flusher = new WriteFlusher();
+  readonly flusher = new TurnFlusher();
   readonly logger: Logger;
   /**
    * What every session id of this process starts with: `<serverId>-<process tag>-`, the tag random

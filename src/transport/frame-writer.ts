@@ -1,5 +1,6 @@
 import { allocBytes, writeUint32BE } from '../wire/bytes.js';
 import { FRAME_PREFIX_BYTES } from './frame-decoder.js';
+import { TurnFlusher, type Flushable } from './turn-flusher.js';
 
 /** The part of a Node socket the writer uses. */
 export interface WritableSocket {
@@ -20,33 +21,8 @@ export const COALESCE_LIMIT_BYTES = 64 * 1024;
  */
 export type FlushOrder = 'opened' | 'accepted';
 
-/** Flushes every writer with frames queued in this event-loop turn, `opened` ones first. */
-class TurnFlush {
-  #opened: FrameWriter[] = [];
-  #accepted: FrameWriter[] = [];
-  #scheduled = false;
-
-  add(writer: FrameWriter, order: FlushOrder): void {
-    (order === 'opened' ? this.#opened : this.#accepted).push(writer);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#run);
-    }
-  }
-
-  readonly #run = (): void => {
-    this.#scheduled = false;
-    const opened = this.#opened;
-    const accepted = this.#accepted;
-    this.#opened = [];
-    this.#accepted = [];
-    for (let i = 0; i < opened.length; i++) opened[i]!.flush();
-    for (let i = 0; i < accepted.length; i++) accepted[i]!.flush();
-  };
-}
-
 /** One per process: the order between writers holds only if they flush together. */
-const turnFlush = new TurnFlush();
+const turnFlush = new TurnFlusher(2);
 
 /**
  * Writes length-prefixed frames, batched per event-loop turn. Hot path: a gateway forwards the
@@ -57,16 +33,17 @@ const turnFlush = new TurnFlush();
  * of many tiny pieces; large ones are written piecewise under cork so big bodies are not copied
  * again. Every writer of the process flushes in one setImmediate, in {@link FlushOrder}.
  */
-export class FrameWriter {
+export class FrameWriter implements Flushable {
   readonly #socket: WritableSocket;
-  readonly #order: FlushOrder;
+  /** The turn flusher's lane: 0 for `opened`, 1 for `accepted`. */
+  readonly #lane: number;
   #queue: Uint8Array[] = [];
   #bytes = 0;
   #scheduled = false;
 
   constructor(socket: WritableSocket, order: FlushOrder = 'opened') {
     this.#socket = socket;
-    this.#order = order;
+    this.#lane = order === 'opened' ? 0 : 1;
   }
 
   /** Queues one frame for the flush at the end of this event-loop turn. */
@@ -75,7 +52,7 @@ export class FrameWriter {
     this.#bytes += FRAME_PREFIX_BYTES + frame.length;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      turnFlush.add(this, this.#order);
+      turnFlush.schedule(this, this.#lane);
     }
   }
 

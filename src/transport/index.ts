@@ -3,6 +3,7 @@ export { defaultTransports, type DefaultTransportsOptions } from './default-tran
 export { FrameConnectionBase } from './frame-connection-base.js';
 export { DEFAULT_MAX_FRAME_BYTES, FRAME_PREFIX_BYTES, FrameDecoder, type FrameDecoderOptions } from './frame-decoder.js';
 export { FrameWriter, type FlushOrder, type WritableSocket } from './frame-writer.js';
+export { TurnFlusher, type Flushable } from './turn-flusher.js';
 export {
   InProcessFrameConnection,
   InProcessHub,

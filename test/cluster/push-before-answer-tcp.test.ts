@@ -45,7 +45,7 @@ after(async () => {
   for (const app of apps.reverse()) await app.stop();
 });
 
-/** What the client saw, in order: pushes by route and answers by the route asked. */
+/** What the client saw, in order: the pushes it got (answers are added by the test as they come). */
 function recorder(client: Client): string[] {
   const seen: string[] = [];
   client.on('hello.pushed', (body) => seen.push(`push ${(body as { from: string }).from}`));
